@@ -1,0 +1,53 @@
+"""The one small interface behind which the live VO and the offline snapshot sit.
+
+``build_sed`` only ever calls `CatalogueAccess.cone` / `CatalogueAccess.bulk`; which access
+answers (pyvo/astroquery against the VO, or the embedded snapshot) is the only difference between
+online and offline mode.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import Table, vstack
+
+from ..registry.catalogue import Catalogue
+
+__all__ = ["CatalogueAccess", "INDEX_COLUMN"]
+
+#: Column that `CatalogueAccess.bulk` adds: the index of the position (in ``coords``) a row belongs to.
+INDEX_COLUMN = "_index"
+
+
+class CatalogueAccess(ABC):
+    """Answers "rows of catalogue C within r of p"."""
+
+    #: short name used in cache keys and provenance ("vo", "snapshot")
+    name: str = "abstract"
+
+    @abstractmethod
+    def cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity) -> Table:
+        """Rows of ``catalogue`` within ``radius`` of ``coord``.
+
+        Returns the catalogue's own columns (at least ``catalogue.ra_column`` and
+        ``catalogue.dec_column``) with their own units; an empty table when nothing is there.
+        Raises a `~vo_blazar.exceptions.ServiceError` subclass when the service fails.
+        """
+
+    def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
+        """Rows for many positions at once, with an ``_index`` column pointing into ``coords``.
+
+        The default loops over `cone`; accesses with a real bulk path (TAP upload, CDS XMatch, a
+        local sky index) override it.
+        """
+        parts = []
+        for i, coord in enumerate(np.atleast_1d(coords)):
+            rows = self.cone(catalogue, coord, radius)
+            rows[INDEX_COLUMN] = np.full(len(rows), i, dtype=np.int64)
+            parts.append(rows)
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return Table(names=[INDEX_COLUMN], dtype=[np.int64])
+        return vstack(parts, metadata_conflicts="silent")

@@ -22,6 +22,7 @@ __all__ = [
     "ConversionError",
     "NameResolutionError",
     "ModelError",
+    "SAMPHubNotFoundError",
     "VOBlazarWarning",
     "PartialResultWarning",
 ]
@@ -102,6 +103,10 @@ class ConversionError(VOBlazarError):
 
 class ModelError(VOBlazarError):
     """A shipped or user model is missing, corrupt, or does not match its grid."""
+
+
+class SAMPHubNotFoundError(VOBlazarError):
+    """No running SAMP hub was found (start TOPCAT or Aladin, which run one)."""
 
 
 class VOBlazarWarning(AstropyUserWarning):

@@ -1,0 +1,297 @@
+"""``build_sed`` / ``build_seds``: registry -> access -> photometry -> one SED Table per position.
+
+Each catalogue is queried independently (concurrently, in threads) and a catalogue that fails
+never aborts the SED: its error lands in ``sed.meta["failures"]`` and a
+`~vo_blazar.exceptions.PartialResultWarning` is emitted.
+"""
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterable, Sequence
+
+import numpy as np
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+
+from ..access.base import INDEX_COLUMN, CatalogueAccess
+from ..config import conf, offline_mode
+from ..exceptions import InputTypeError, InputValueError, PartialResultWarning
+from ..logger import log
+from ..registry.catalogue import Catalogue
+from .table import empty_sed, stack_seds
+
+__all__ = ["build_sed", "build_seds", "check_coordinates", "check_radius", "default_access"]
+
+MAX_RADIUS = 1 * u.deg
+
+
+def check_coordinates(coord, *, scalar: bool | None = None) -> SkyCoord:
+    """Validate a position argument and return it in ICRS.
+
+    Raises `~vo_blazar.exceptions.InputTypeError` for anything but a SkyCoord and
+    `~vo_blazar.exceptions.InputValueError` for NaN positions, an empty array or the wrong shape.
+    """
+    if not isinstance(coord, SkyCoord):
+        raise InputTypeError(
+            f"expected an astropy SkyCoord (e.g. SkyCoord(77.358, 5.693, unit='deg')), got "
+            f"{type(coord).__name__}; names can be resolved with vo_blazar.resolve_name()")
+    if scalar is True and not coord.isscalar:
+        raise InputValueError(f"expected a single position, got an array of shape {coord.shape}; "
+                              "use build_seds() for many positions")
+    if scalar is False and coord.isscalar:
+        coord = coord.reshape((1,))
+    if not coord.isscalar and coord.size == 0:
+        raise InputValueError("expected at least one position, got an empty SkyCoord array")
+    icrs = coord.icrs
+    ra, dec = np.atleast_1d(icrs.ra.deg), np.atleast_1d(icrs.dec.deg)
+    bad = ~(np.isfinite(ra) & np.isfinite(dec))
+    if bad.any():
+        where = np.flatnonzero(bad)[:5].tolist()
+        raise InputValueError(f"position(s) at index {where} are NaN or infinite; expected finite RA/Dec")
+    return icrs
+
+
+def check_radius(radius) -> u.Quantity:
+    """Validate a search radius: an angle with 0 < radius <= 1 deg (None -> configured default)."""
+    if radius is None:
+        return conf.default_radius_arcsec * u.arcsec
+    if not isinstance(radius, u.Quantity):
+        raise InputTypeError(f"radius must be an angular Quantity such as 15 * u.arcsec, got {radius!r}")
+    try:
+        radius = radius.to(u.arcsec)
+    except u.UnitConversionError as exc:
+        raise InputValueError(f"radius must be an angle, got unit {radius.unit}") from exc
+    if not radius.isscalar or not np.isfinite(radius.value) or radius <= 0 or radius > MAX_RADIUS:
+        raise InputValueError(f"radius must be a finite angle with 0 < radius <= 1 deg, got {radius}")
+    return radius
+
+
+def default_access(offline: bool | None = None, *, cache: bool = True) -> CatalogueAccess:
+    """The access that answers cone searches: the offline snapshot, or the live VO (cached)."""
+    if offline_mode(offline):
+        from ..access.snapshot import SnapshotAccess
+        return SnapshotAccess()
+    from ..access import VOAccess
+    access = VOAccess()
+    if cache and conf.cache:
+        from ..access import CachedAccess
+        access = CachedAccess(access)
+    return access
+
+
+def _query_radius(catalogue: Catalogue, radius: u.Quantity) -> u.Quantity:
+    """The cone to ask for: the catalogue's own radius where its positional errors demand one."""
+    if catalogue.match == "ellipse" and catalogue.radius is not None:
+        return catalogue.radius
+    return radius if catalogue.radius is None else max(radius, catalogue.radius)
+
+
+def _keep_matches(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: u.Quantity,
+                  group: np.ndarray | None = None) -> Table:
+    """Keep the rows that are counterparts of their target under the catalogue's matching rule.
+
+    ``targets`` is one SkyCoord per row (or a scalar); ``group`` says which target a row belongs
+    to, so that ``match: nearest`` keeps one row per target.
+    """
+    if len(rows) == 0:
+        return rows
+    pos = SkyCoord(_as_deg(rows[catalogue.ra_column]), _as_deg(rows[catalogue.dec_column]),
+                   unit="deg", frame="icrs")
+    sep = targets.separation(pos)
+    if catalogue.match == "ellipse" and catalogue.ellipse:
+        keep = _inside_ellipse(catalogue, rows, pos, targets)
+    else:
+        keep = np.asarray(sep <= radius)
+    if catalogue.match == "nearest" and keep.any():
+        group = np.zeros(len(rows), np.int64) if group is None else group
+        candidates = np.flatnonzero(keep)
+        order = candidates[np.lexsort((sep.arcsec[candidates], group[candidates]))]
+        first = np.r_[True, group[order][1:] != group[order][:-1]]
+        keep = np.zeros(len(rows), bool)
+        keep[order[first]] = True
+    return rows[keep]
+
+
+def _as_deg(column) -> np.ndarray:
+    unit = getattr(column, "unit", None)
+    values = np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
+    if unit is not None and unit != u.deg:
+        try:
+            return (values * u.Unit(unit)).to_value(u.deg)
+        except (ValueError, u.UnitsError):
+            pass  # e.g. VizieR's "'h:m:s'": sexagesimal strings are not supported here
+    return values
+
+
+def _inside_ellipse(catalogue: Catalogue, rows: Table, pos: SkyCoord, target: SkyCoord) -> np.ndarray:
+    spec = catalogue.ellipse
+    unit = u.Unit(spec.get("unit", "deg"))
+    a = np.ma.filled(np.ma.asarray(rows[spec["semi_major"]], dtype=float), np.nan) * unit
+    b = np.ma.filled(np.ma.asarray(rows[spec["semi_minor"]], dtype=float), np.nan) * unit
+    pa = np.ma.filled(np.ma.asarray(rows[spec["angle"]], dtype=float), np.nan) * u.deg
+    # offsets of the target in the ellipse frame (position angle east of north)
+    dlon, dlat = pos.spherical_offsets_to(target)
+    cos_pa, sin_pa = np.cos(pa), np.sin(pa)
+    along = dlat * cos_pa + dlon * sin_pa
+    across = -dlat * sin_pa + dlon * cos_pa
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r2 = (along / a).decompose().value ** 2 + (across / b).decompose().value ** 2
+    return np.isfinite(r2) & (r2 <= 1.0)
+
+
+def _convert(catalogue: Catalogue, rows: Table, target: SkyCoord):
+    from ..photometry import convert_rows
+    points = convert_rows(catalogue, rows)
+    if len(points):
+        pos = SkyCoord(points["ra"], points["dec"], frame="icrs")
+        points["separation"] = target.separation(pos).to(u.arcsec)
+    return points
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _finish(sed, target, radius, catalogues, failures, provenance, offline, registry):
+    sed.meta.update(
+        target=target, radius=radius, failures=dict(sorted(failures.items())),
+        catalogs=[c.name for c in catalogues], provenance=provenance,
+        registry_version=registry.version, offline=offline)
+    if failures:
+        warnings.warn(f"SED at {target.to_string('decimal', precision=5)} is partial; failed catalogues: "
+                      + "; ".join(f"{k} ({v})" for k, v in sorted(failures.items())), PartialResultWarning)
+    return sed
+
+
+def _provenance(catalogue: Catalogue, access: CatalogueAccess) -> str:
+    where = "offline snapshot" if access.name == "snapshot" else (catalogue.access.url or catalogue.access.table)
+    return f"{catalogue.reference}; via {access.name}: {where}"
+
+
+def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Sequence[str] | None = None,
+              offline: bool | None = None, cache: bool = True,
+              access: CatalogueAccess | None = None) -> "Table":
+    """Build the multi-frequency SED of the source at ``coord``.
+
+    Parameters
+    ----------
+    coord : `~astropy.coordinates.SkyCoord`
+        One position, any frame.
+    radius : `~astropy.units.Quantity`, optional
+        Cone radius (default 15 arcsec, ``conf.default_radius_arcsec``); catalogues with large
+        positional errors use their own radius or error ellipse (e.g. 4FGL's 95 % ellipse).
+    catalogs : list of str, optional
+        Registry names to query (default: all).
+    offline : bool, optional
+        Use the embedded offline snapshot (default: ``conf.offline`` / ``VO_BLAZAR_OFFLINE``).
+    cache : bool
+        Use the on-disk cache for live VO answers.
+    access : `~vo_blazar.access.CatalogueAccess`, optional
+        Override the access (tests, custom services).
+
+    Returns
+    -------
+    sed : `~astropy.table.QTable`
+        The SED (see `vo_blazar.sed.table`); ``meta["failures"]`` names any catalogue that failed.
+    """
+    target = check_coordinates(coord, scalar=True)
+    radius = check_radius(radius)
+    from ..registry import load_registry
+    registry = load_registry()
+    catalogues = registry.select(catalogs)
+    offline = offline_mode(offline)
+    access = access or default_access(offline, cache=cache)
+
+    def one(catalogue: Catalogue):
+        search = _query_radius(catalogue, radius)
+        rows = access.cone(catalogue, target, search)
+        return _convert(catalogue, _keep_matches(catalogue, rows, target, search), target)
+
+    failures: dict[str, str] = {}
+    parts = []
+    with ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers))) as pool:
+        futures = {c.name: pool.submit(one, c) for c in catalogues}
+        for name, future in futures.items():
+            try:
+                parts.append(future.result())
+            except Exception as exc:  # a failing catalogue is data, not a crash
+                log.debug("catalogue %s failed: %s", name, exc)
+                failures[name] = _describe(exc)
+    provenance = {c.name: _provenance(c, access) for c in catalogues}
+    return _finish(stack_seds(parts, target=target, radius=radius), target, radius, catalogues,
+                   failures, provenance, offline, registry)
+
+
+def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Sequence[str] | None = None,
+               offline: bool | None = None, cache: bool = True,
+               access: CatalogueAccess | None = None) -> list:
+    """Build the SEDs of many positions with one bulk query per catalogue.
+
+    Where the service supports it (TAP upload, CDS XMatch; the offline snapshot always) each
+    catalogue is asked once for all positions instead of once per position. Parameters are those
+    of `build_sed`; returns one SED per position, in input order.
+    """
+    targets = check_coordinates(coords, scalar=False)
+    radius = check_radius(radius)
+    from ..registry import load_registry
+    registry = load_registry()
+    catalogues = registry.select(catalogs)
+    offline = offline_mode(offline)
+    access = access or default_access(offline, cache=cache)
+    n = len(targets)
+
+    def one(catalogue: Catalogue):
+        search = _query_radius(catalogue, radius)
+        rows = access.bulk(catalogue, targets, search)
+        if len(rows) == 0:
+            return None
+        index = np.asarray(rows[INDEX_COLUMN], dtype=np.int64)
+        matched = _keep_matches(catalogue, rows, targets[index], search, group=index)
+        if len(matched) == 0:
+            return None
+        from ..photometry import convert_rows
+        points = convert_rows(catalogue, matched)
+        if len(points) == 0:
+            return None
+        owner = np.asarray(points[INDEX_COLUMN], dtype=np.int64)
+        pos = SkyCoord(points["ra"], points["dec"], frame="icrs")
+        points["separation"] = targets[owner].separation(pos).to(u.arcsec)
+        return points
+
+    parts = []
+    failures: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers))) as pool:
+        futures = {c.name: pool.submit(one, c) for c in catalogues}
+        for name, future in futures.items():
+            try:
+                points = future.result()
+            except Exception as exc:  # one catalogue failing fails that catalogue for every position
+                log.debug("catalogue %s failed: %s", name, exc)
+                failures[name] = _describe(exc)
+                continue
+            if points is not None:
+                parts.append(points)
+    provenance = {c.name: _provenance(c, access) for c in catalogues}
+    # one table for all positions, split by owner: far faster than n small vstacks
+    everything = stack_seds(parts)
+    if len(everything):
+        owner = np.asarray(everything[INDEX_COLUMN], dtype=np.int64)
+        order = np.lexsort((everything["frequency"].value, owner))
+        everything, owner = everything[order], owner[order]
+        everything.remove_column(INDEX_COLUMN)
+        bounds = np.searchsorted(owner, np.arange(n + 1))
+    else:
+        bounds = np.zeros(n + 1, np.int64)
+    seds = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PartialResultWarning)  # warned once below, not n times
+        for i in range(n):
+            sed = everything[bounds[i]:bounds[i + 1]] if len(everything) else empty_sed()
+            sed.meta = dict(empty_sed().meta)
+            seds.append(_finish(sed, targets[i], radius, catalogues, failures, provenance, offline, registry))
+    if failures:
+        warnings.warn(f"{n} SEDs are partial; failed catalogues: "
+                      + "; ".join(f"{k} ({v})" for k, v in sorted(failures.items())), PartialResultWarning)
+    return seds

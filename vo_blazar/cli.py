@@ -1,0 +1,102 @@
+"""The ``vo-blazar`` command line.
+
+Subcommands: ``sed`` (build one SED), ``classify`` (one or many positions), ``demo`` (the main job
+on the offline snapshot), ``train`` (cross-validated training), ``candidates`` (X-ray x radio search).
+Errors that are the user's (bad coordinates, unknown names, unknown catalogues) print one clear line
+and exit with status 2; anything else is a bug and shows its traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from astropy import units as u
+
+from .exceptions import VOBlazarError
+
+__all__ = ["main", "build_parser"]
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--radius", type=float, default=None, metavar="ARCSEC",
+                   help="cone-search radius in arcsec (default 15)")
+    p.add_argument("--offline", action="store_true", default=None,
+                   help="answer from the embedded offline snapshot (also VO_BLAZAR_OFFLINE=1)")
+    p.add_argument("--catalogs", default=None,
+                   help="comma-separated registry names to query (default: all)")
+
+
+def _radius(args) -> u.Quantity | None:
+    return None if args.radius is None else args.radius * u.arcsec
+
+
+def _catalogs(args):
+    return None if not args.catalogs else [c.strip() for c in args.catalogs.split(",") if c.strip()]
+
+
+def _cmd_sed(args) -> int:
+    from .sed import build_sed, write_sed
+    from .target import parse_target
+    coord = parse_target(" ".join(args.target), offline=args.offline)
+    sed = build_sed(coord, _radius(args), catalogs=_catalogs(args), offline=args.offline)
+    if args.output:
+        write_sed(sed, args.output, overwrite=True)
+        print(f"wrote {len(sed)} points to {args.output}")
+    else:
+        _print_sed(sed)
+    return 0
+
+
+def _print_sed(sed) -> None:
+    target = sed.meta["target"]
+    print(f"SED at RA {target.ra.deg:.5f} Dec {target.dec.deg:+.5f} "
+          f"(radius {sed.meta['radius'].to_value(u.arcsec):g} arcsec, "
+          f"{'offline snapshot' if sed.meta.get('offline') else 'live VO'}): {len(sed)} points")
+    show = sed["frequency", "nufnu", "nufnu_err", "upper_limit", "catalog", "band", "separation"]
+    show.pprint(max_lines=-1, max_width=-1)
+    for name, reason in sed.meta.get("failures", {}).items():
+        print(f"  failed: {name}: {reason}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vo-blazar", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("sed", help="build the SED of one source")
+    p.add_argument("target", nargs="+", help='"RA DEC" (degrees or sexagesimal) or a source name')
+    _add_common(p)
+    p.add_argument("-o", "--output", type=Path, help="write the SED (.ecsv, .vot, .fits, .csv)")
+    p.set_defaults(func=_cmd_sed)
+
+    for register in _optional_commands():
+        register(sub, _add_common)
+    return parser
+
+
+def _optional_commands():
+    """Subcommands that live next to their feature (classify, demo, train, candidates)."""
+    registers = []
+    for module, attr in (("vo_blazar.classify_cli", "register"),
+                         ("vo_blazar.model.cli", "register"),
+                         ("vo_blazar.crossmatch.cli", "register")):
+        try:
+            mod = __import__(module, fromlist=[attr])
+        except ImportError:
+            continue
+        registers.append(getattr(mod, attr))
+    return registers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except VOBlazarError as exc:
+        print(f"vo-blazar {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -35,6 +35,14 @@ class Conf(_config.ConfigNamespace):
         60.0, "Longest Retry-After (seconds) that is honoured; a longer wait counts as a failure."
     )
     max_workers = _config.ConfigItem(8, "Concurrent catalogue queries.")
+    vizier_tap_url = _config.ConfigItem(
+        "https://tapvizier.cds.unistra.fr/TAPVizieR/tap",
+        "TAP service that answers registry entries of kind 'vizier' (VizieR table ids).",
+    )
+    xmatch_url = _config.ConfigItem(
+        "https://cdsxmatch.u-strasbg.fr/xmatch/api/v1/sync",
+        "CDS XMatch endpoint used for bulk access of entries with bulk = 'xmatch'.",
+    )
     cache = _config.ConfigItem(True, "Keep VO answers in the on-disk cache.")
     cache_dir = _config.ConfigItem(
         "",

@@ -122,7 +122,10 @@ def read_sed(path, *, format: str | None = None):
         if fmt != "ascii.ecsv":
             table.meta = _unflatten_meta(table.meta)
     if "upper_limit" in table.colnames:
-        table["upper_limit"] = np.asarray(table["upper_limit"]).astype(bool)
+        flags = np.asarray(table["upper_limit"])
+        if flags.dtype.kind in "US":  # CSV stores booleans as text
+            flags = np.char.lower(flags.astype(str)) == "true"
+        table["upper_limit"] = flags.astype(bool)
     # plain CSV has no units: what write_sed wrote is in the schema units
     return as_sed(table, assume_units=fmt == "ascii.csv")
 

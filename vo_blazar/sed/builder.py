@@ -81,6 +81,22 @@ def default_access(offline: bool | None = None, *, cache: bool = True) -> Catalo
     return access
 
 
+def _select(catalogs) -> tuple[list[Catalogue], object]:
+    """Catalogues to query: registry names, `Catalogue` records (custom catalogues), or all."""
+    from ..registry import load_registry
+    registry = load_registry()
+    if catalogs is None:
+        return registry.select(None), registry
+    if isinstance(catalogs, (str, Catalogue)):
+        catalogs = [catalogs]
+    names = [c for c in catalogs if not isinstance(c, Catalogue)]
+    for c in names:
+        if not isinstance(c, str):
+            raise InputTypeError(f"catalogs must be registry names or Catalogue records, got {type(c).__name__}")
+    chosen = dict(zip(names, registry.select(names))) if names else {}
+    return [c if isinstance(c, Catalogue) else chosen[c] for c in catalogs], registry
+
+
 def _query_radius(catalogue: Catalogue, radius: u.Quantity) -> u.Quantity:
     """The cone to ask for: the catalogue's own radius where its positional errors demand one."""
     if catalogue.match == "ellipse" and catalogue.radius is not None:
@@ -198,9 +214,7 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     """
     target = check_coordinates(coord, scalar=True)
     radius = check_radius(radius)
-    from ..registry import load_registry
-    registry = load_registry()
-    catalogues = registry.select(catalogs)
+    catalogues, registry = _select(catalogs)
     offline = offline_mode(offline)
     access = access or default_access(offline, cache=cache)
 
@@ -235,9 +249,7 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
     """
     targets = check_coordinates(coords, scalar=False)
     radius = check_radius(radius)
-    from ..registry import load_registry
-    registry = load_registry()
-    catalogues = registry.select(catalogs)
+    catalogues, registry = _select(catalogs)
     offline = offline_mode(offline)
     access = access or default_access(offline, cache=cache)
     n = len(targets)

@@ -1,0 +1,141 @@
+"""build_sed / build_seds orchestration, with an in-memory access (no network, no snapshot)."""
+import warnings
+
+import numpy as np
+import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+
+from vo_blazar.access.base import CatalogueAccess
+from vo_blazar.exceptions import (InputTypeError, InputValueError, PartialResultWarning,
+                                  ServiceTimeoutError, UnknownCatalogueError)
+from vo_blazar.registry.catalogue import AccessSpec, Catalogue, PointSpec
+from vo_blazar.sed import NUFNU_UNIT, build_sed, build_seds
+
+TARGET = SkyCoord(150.0, 2.0, unit="deg")
+
+
+def synthetic_catalogue(name, *, conversion="flux_density", params=None, match="cone", freq=1.4e9):
+    return Catalogue(
+        name=name, title=f"synthetic {name}", waveband="radio", reference="synthetic (tests only)",
+        access=AccessSpec(kind="scs", url="http://127.0.0.1:1/none"), ra_column="RA", dec_column="DEC",
+        points=(PointSpec(band="b", frequency=freq * u.Hz, conversion=conversion, value="S",
+                          error="e_S", params=params or {"unit": "mJy"}),),
+        match=match)
+
+
+class SyntheticAccess(CatalogueAccess):
+    """Serves synthetic rows per catalogue; an Exception instead of rows is raised."""
+
+    name = "synthetic"
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def cone(self, catalogue, coord, radius):
+        rows = self.rows[catalogue.name]
+        if isinstance(rows, Exception):
+            raise rows
+        pos = SkyCoord(rows["RA"], rows["DEC"], unit="deg")
+        return rows[coord.separation(pos) <= radius]
+
+
+def synthetic_rows(offsets_arcsec, fluxes_mjy, center=TARGET):
+    dec = center.dec.deg + np.asarray(offsets_arcsec) / 3600.0
+    return Table({"RA": np.full(len(dec), center.ra.deg) * u.deg, "DEC": dec * u.deg,
+                  "S": np.asarray(fluxes_mjy, float) * u.mJy, "e_S": np.asarray(fluxes_mjy) * 0.1 * u.mJy})
+
+
+RADIO = synthetic_catalogue("SYNTH-RADIO")
+NEAREST = synthetic_catalogue("SYNTH-NEAREST", match="nearest", freq=5e9)
+BROKEN = synthetic_catalogue("SYNTH-BROKEN")
+
+
+def access():
+    return SyntheticAccess({
+        "SYNTH-RADIO": synthetic_rows([2.0, 30.0], [1.0, 50.0]),          # second row outside 15"
+        "SYNTH-NEAREST": synthetic_rows([8.0, 3.0], [7.0, 9.0]),          # nearest is the 3" one
+        "SYNTH-BROKEN": ServiceTimeoutError("no answer in 1 s", service="SYNTH-BROKEN", url="http://x"),
+    })
+
+
+def test_build_sed_converts_units_and_measures_separation():
+    sed = build_sed(TARGET, catalogs=[RADIO], access=access())
+    assert len(sed) == 1
+    assert sed["nufnu"][0].to_value(NUFNU_UNIT) == pytest.approx(1.4e-17)  # 1 mJy at 1.4 GHz
+    assert sed["nufnu_err"][0].to_value(NUFNU_UNIT) == pytest.approx(1.4e-18)
+    assert sed["separation"][0].to_value(u.arcsec) == pytest.approx(2.0, abs=1e-3)
+    assert sed["catalog"][0] == "SYNTH-RADIO"
+    assert sed.meta["failures"] == {}
+    assert sed.meta["target"].separation(TARGET).arcsec < 1e-6
+    assert sed.meta["radius"] == 15 * u.arcsec
+
+
+def test_nearest_match_keeps_one_counterpart():
+    sed = build_sed(TARGET, catalogs=[NEAREST], access=access())
+    assert len(sed) == 1
+    assert sed["nufnu"][0].to_value(NUFNU_UNIT) == pytest.approx(9 * 5e9 * 1e-26)
+
+
+def test_failing_catalogue_gives_partial_sed_that_names_it():
+    with pytest.warns(PartialResultWarning, match="SYNTH-BROKEN"):
+        sed = build_sed(TARGET, catalogs=[RADIO, BROKEN, NEAREST], access=access())
+    assert set(sed["catalog"]) == {"SYNTH-RADIO", "SYNTH-NEAREST"}
+    assert "SYNTH-BROKEN" in sed.meta["failures"]
+    assert "ServiceTimeoutError" in sed.meta["failures"]["SYNTH-BROKEN"]
+    assert np.all(np.diff(sed["frequency"].value) >= 0)
+
+
+def test_empty_sky_is_an_empty_sed_not_an_error():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sed = build_sed(SkyCoord(10, -60, unit="deg"), catalogs=[RADIO, NEAREST], access=access())
+    assert len(sed) == 0 and sed.meta["failures"] == {}
+    assert sed["nufnu"].unit == NUFNU_UNIT
+
+
+def test_larger_radius_reaches_further():
+    sed = build_sed(TARGET, 40 * u.arcsec, catalogs=[RADIO], access=access())
+    assert len(sed) == 2
+
+
+def test_build_seds_matches_build_sed_per_position():
+    coords = SkyCoord([150.0, 10.0, 150.0], [2.0, -60.0, 2.0], unit="deg")
+    with pytest.warns(PartialResultWarning):
+        seds = build_seds(coords, catalogs=[RADIO, NEAREST, BROKEN], access=access())
+    assert [len(s) for s in seds] == [2, 0, 2]
+    single = build_sed(coords[0], catalogs=[RADIO, NEAREST], access=access())
+    assert np.allclose(seds[0]["nufnu"].value, single["nufnu"].value)
+    assert all("SYNTH-BROKEN" in s.meta["failures"] for s in seds)
+    assert seds[2].meta["target"].separation(coords[2]).arcsec < 1e-6
+
+
+@pytest.mark.parametrize("coord, radius, error, text", [
+    ("77.3 5.7", None, InputTypeError, "SkyCoord"),
+    (SkyCoord(np.nan, 5, unit="deg"), None, InputValueError, "NaN"),
+    (TARGET, 0 * u.arcsec, InputValueError, "0 < radius"),
+    (TARGET, 2 * u.deg, InputValueError, "1 deg"),
+    (TARGET, 15, InputTypeError, "Quantity"),
+    (TARGET, 15 * u.m, InputValueError, "angle"),
+])
+def test_bad_input(coord, radius, error, text):
+    with pytest.raises(error, match=text):
+        build_sed(coord, radius, catalogs=[RADIO], access=access())
+
+
+def test_dec_beyond_90_is_refused_by_skycoord():
+    with pytest.raises(ValueError):
+        SkyCoord(10, 95, unit="deg")
+
+
+def test_unknown_catalogue_name_lists_valid_names():
+    with pytest.raises(UnknownCatalogueError, match="NVSS"):
+        build_sed(TARGET, catalogs=["NO-SUCH-CATALOGUE"], access=access())
+
+
+def test_build_sed_needs_a_scalar_and_build_seds_a_nonempty_array():
+    with pytest.raises(InputValueError, match="single position"):
+        build_sed(SkyCoord([1, 2], [3, 4], unit="deg"), catalogs=[RADIO], access=access())
+    with pytest.raises(InputValueError, match="empty"):
+        build_seds(SkyCoord([], [], unit="deg"), catalogs=[RADIO], access=access())

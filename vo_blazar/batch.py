@@ -1,0 +1,230 @@
+"""Classifying long position lists: chunks, a progress bar, and a checkpoint that survives SIGKILL.
+
+The checkpoint is a JSON-lines file: a header line naming the position list (a SHA-256 of the
+positions), then one line per finished row. Each chunk's rows are written with one ``write`` and
+``fsync``-ed, so a killed run leaves at most one partial last line, which is cut off on resume.
+Rows are keyed by their input index: on resume, finished indices are skipped, so no row is lost
+or duplicated.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+
+from .exceptions import InputTypeError, InputValueError
+from .logger import log
+
+__all__ = ["classify_batch", "read_positions"]
+
+CHECKPOINT_VERSION = 1
+_RA_NAMES = ("ra", "raj2000", "ra_icrs", "ra_deg", "_raj2000", "radeg")
+_DEC_NAMES = ("dec", "dej2000", "decj2000", "de_icrs", "dec_deg", "_dej2000", "dedeg")
+
+
+def read_positions(path, *, offline: bool | None = None) -> Table:
+    """Read a positions file: any astropy table with RA/Dec columns (deg), or text lines.
+
+    Text lines may hold ``RA DEC`` (degrees or sexagesimal) or a source name. Returns a Table with
+    ``name``, ``ra``, ``dec`` (deg, NaN for a bad row) and ``error`` (why a row could not be
+    read; empty when fine), so that one bad row is reported and the rest is classified.
+    """
+    from .target import parse_target
+    path = Path(path)
+    if not path.is_file():
+        raise InputValueError(f"positions file {path} does not exist")
+    table = None
+    if path.suffix.lower() in (".fits", ".fit", ".vot", ".xml", ".ecsv", ".csv"):
+        try:
+            table = Table.read(path)
+        except Exception as exc:
+            raise InputValueError(f"cannot read positions file {path} as a table: {exc}") from exc
+    names, ra, dec, errors = [], [], [], []
+    if table is not None:
+        cols = {c.lower(): c for c in table.colnames}
+        rcol = next((cols[c] for c in _RA_NAMES if c in cols), None)
+        dcol = next((cols[c] for c in _DEC_NAMES if c in cols), None)
+        ncol = next((cols[c] for c in ("name", "source", "object", "id") if c in cols), None)
+        if (rcol is None or dcol is None) and ncol is None:
+            raise InputValueError(f"positions file {path} has no RA/Dec columns (looked for {_RA_NAMES} / "
+                                  f"{_DEC_NAMES}) and no name column; it has {table.colnames}")
+        for k, row in enumerate(table):
+            name = str(row[ncol]) if ncol else f"row {k + 1}"
+            try:
+                if rcol and dcol:
+                    r, d = _degrees(row[rcol], table[rcol]), _degrees(row[dcol], table[dcol])
+                    if not (np.isfinite(r) and np.isfinite(d) and 0 <= r < 360 and -90 <= d <= 90):
+                        raise InputValueError(f"RA/Dec ({row[rcol]}, {row[dcol]}) out of range or missing")
+                else:
+                    c = parse_target(name, offline=offline)
+                    r, d = c.ra.deg, c.dec.deg
+                names.append(name); ra.append(r); dec.append(d); errors.append("")
+            except (ValueError, TypeError) as exc:
+                names.append(name); ra.append(np.nan); dec.append(np.nan); errors.append(f"bad input: {exc}")
+    else:
+        for k, line in enumerate(path.read_text().splitlines()):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            try:
+                c = parse_target(text, offline=offline)
+                names.append(text); ra.append(c.ra.deg); dec.append(c.dec.deg); errors.append("")
+            except (ValueError, TypeError) as exc:
+                names.append(text); ra.append(np.nan); dec.append(np.nan)
+                errors.append(f"bad input (line {k + 1}): {exc}")
+    if not names:
+        raise InputValueError(f"positions file {path} holds no positions")
+    return Table({"name": names, "ra": np.array(ra) * u.deg, "dec": np.array(dec) * u.deg,
+                  "error": np.array(errors, dtype=object).astype(str)})
+
+
+def _degrees(value, column) -> float:
+    unit = getattr(column, "unit", None)
+    value = float(np.ma.filled(np.ma.asarray(value, dtype=float), np.nan))
+    return (value * unit).to_value(u.deg) if unit not in (None, u.deg) else value
+
+
+def _positions_key(ra: np.ndarray, dec: np.ndarray) -> str:
+    data = np.round(np.nan_to_num(np.column_stack([ra, dec]), nan=-999.0), 7).astype("<f8").tobytes()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_checkpoint(path: Path, key: str) -> dict[int, dict]:
+    if not path.exists() or path.stat().st_size == 0:
+        return {}
+    raw = path.read_bytes()
+    complete = raw[: raw.rfind(b"\n") + 1]
+    if len(complete) != len(raw):  # a kill mid-write: cut the partial line
+        log.warning("checkpoint %s ended with a partial line (interrupted run); it is discarded", path)
+        with open(path, "r+b") as fh:
+            fh.truncate(len(complete))
+    lines = complete.decode().splitlines()
+    if not lines:
+        return {}
+    header = json.loads(lines[0])
+    if header.get("positions") != key or header.get("version") != CHECKPOINT_VERSION:
+        raise InputValueError(f"checkpoint {path} belongs to a different position list or version; "
+                              "remove it or choose another checkpoint file")
+    done = {}
+    for line in lines[1:]:
+        row = json.loads(line)
+        done.setdefault(int(row["index"]), row)   # first wins: a duplicate can never enter the result
+    return done
+
+
+def _append(path: Path, lines: list[str]) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("".join(line + "\n" for line in lines))
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _jsonable(value):
+    if isinstance(value, (np.floating, float)):
+        return None if not np.isfinite(value) else float(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, u.Quantity):
+        return _jsonable(value.value)
+    return value if isinstance(value, (int, bool, str)) or value is None else str(value)
+
+
+def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike | None = None,
+                   chunk_size: int = 200, radius: u.Quantity | None = None, gamma: bool | None = None,
+                   offline: bool | None = None, catalogs: Sequence[str] | None = None,
+                   progress: bool = True) -> Table:
+    """Classify many positions in chunks, resumable from a checkpoint.
+
+    Parameters
+    ----------
+    positions : `~astropy.coordinates.SkyCoord` or `~astropy.table.Table`
+        Positions, or a table from `read_positions` (``name``, ``ra``, ``dec``, ``error``); rows
+        with an ``error`` are reported with it and not classified.
+    checkpoint : path, optional
+        JSON-lines file; an interrupted run started again with the same file and positions
+        resumes after the last finished chunk.
+    chunk_size : int
+        Positions per bulk SED query + prediction.
+
+    Returns
+    -------
+    result : `~astropy.table.Table`
+        One row per input position, in input order, with ``index`` and ``name`` in front of the
+        `vo_blazar.classify` columns.
+    """
+    from .classify import RESULT_COLUMNS, classify
+    if isinstance(positions, SkyCoord):
+        flat = positions.icrs.reshape((-1,)) if not positions.isscalar else positions.icrs.reshape((1,))
+        positions = Table({"name": [f"#{i}" for i in range(len(flat))], "ra": flat.ra.deg * u.deg,
+                           "dec": flat.dec.deg * u.deg, "error": [""] * len(flat)})
+    elif not isinstance(positions, Table):
+        raise InputTypeError(f"positions must be a SkyCoord or a Table from read_positions, got {type(positions).__name__}")
+    if len(positions) == 0:
+        raise InputValueError("no positions to classify")
+    if int(chunk_size) < 1:
+        raise InputValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    ra = np.asarray(u.Quantity(positions["ra"], u.deg).value, float)
+    dec = np.asarray(u.Quantity(positions["dec"], u.deg).value, float)
+    errors = [str(e) for e in positions["error"]] if "error" in positions.colnames else [""] * len(positions)
+    names = [str(n) for n in positions["name"]] if "name" in positions.colnames else [f"#{i}" for i in range(len(ra))]
+    key = _positions_key(ra, dec)
+
+    done: dict[int, dict] = {}
+    path = Path(checkpoint) if checkpoint else None
+    if path is not None:
+        done = _read_checkpoint(path, key)
+        if not path.exists() or path.stat().st_size == 0:
+            _append(path, [json.dumps({"version": CHECKPOINT_VERSION, "positions": key, "n": len(ra)})])
+        if done:
+            log.info("resuming from %s: %d of %d rows already done", path, len(done), len(ra))
+
+    todo = [i for i in range(len(ra)) if i not in done]
+    from tqdm.auto import tqdm
+    bar = tqdm(total=len(ra), initial=len(ra) - len(todo), disable=not progress, unit="src", desc="classify")
+    for start in range(0, len(todo), int(chunk_size)):
+        chunk = todo[start:start + int(chunk_size)]
+        good = [i for i in chunk if not errors[i]]
+        rows = {}
+        if good:
+            res = classify(SkyCoord(ra[good], dec[good], unit="deg"), radius=radius, gamma=gamma,
+                           offline=offline, catalogs=catalogs)
+            for i, row in zip(good, res):
+                rows[i] = {c: _jsonable(row[c]) for c in RESULT_COLUMNS}
+        for i in chunk:
+            if errors[i]:
+                rows[i] = {c: None for c in RESULT_COLUMNS} | {"ra": _jsonable(ra[i]), "dec": _jsonable(dec[i]),
+                                                               "warnings": errors[i], "is_blazar": False,
+                                                               "n_points": 0, "n_upper_limits": 0,
+                                                               "bands": "", "model": ""}
+            rows[i]["index"], rows[i]["name"] = i, names[i]
+        if path is not None:
+            _append(path, [json.dumps(rows[i]) for i in chunk])
+        done.update(rows)
+        bar.update(len(chunk))
+    bar.close()
+
+    ordered = [done[i] for i in range(len(ra))]
+    out = Table()
+    out["index"] = np.array([r["index"] for r in ordered], np.int64)
+    out["name"] = np.array([r["name"] for r in ordered], dtype=str)
+    for c in RESULT_COLUMNS:
+        values = [r.get(c) for r in ordered]
+        if c in ("ra", "dec", "p_blazar", "p_blazar_std", "threshold"):
+            out[c] = np.array([np.nan if v is None else v for v in values], float)
+        elif c in ("n_points", "n_upper_limits"):
+            out[c] = np.array([0 if v is None else v for v in values], np.int64)
+        elif c == "is_blazar":
+            out[c] = np.array([bool(v) for v in values])
+        else:
+            out[c] = np.array(["" if v is None else str(v) for v in values], dtype=str)
+    out["ra"].unit = out["dec"].unit = u.deg
+    return out

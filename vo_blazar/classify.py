@@ -1,0 +1,230 @@
+"""``classify`` / ``classify_sed``: SED Tables in, one result row per source out.
+
+``classify(coord)`` = `~vo_blazar.sed.build_seds` + `classify_sed`. The network variant follows
+the data unless forced: an SED with a gamma-ray detection (log nu > 20) goes to the model trained
+with gamma rays, any other SED to the model trained without them, and the row says which.
+No probability is ever reported silently: a row whose SED has no usable point carries NaN and the
+reason in ``warnings``; sparse or unusual SEDs carry a warning next to their probability.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import numpy as np
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+
+from .exceptions import InputTypeError, InputValueError
+from .sed import as_sed, build_seds
+from .sed.builder import check_coordinates
+
+__all__ = ["classify", "classify_sed", "ClassificationResult", "get_ensemble", "GAMMA_LOG_NU",
+           "MIN_POINTS", "RESULT_COLUMNS"]
+
+#: Frequencies above 10**20 Hz count as gamma rays (the paper's split).
+GAMMA_LOG_NU = 20.0
+#: Fewer detected points than this and the row carries a "sparse" warning.
+MIN_POINTS = 4
+RESULT_COLUMNS = ("ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "threshold", "model",
+                  "n_points", "n_upper_limits", "bands", "warnings")
+_WAVEBAND_EDGES = [  # log10(nu/Hz) upper edges, in order; used to name the bands covered
+    ("radio", 11.0), ("mm", 12.5), ("ir", 14.5), ("optical", 15.0), ("uv", 16.2),
+    ("xray", 20.0), ("gamma", np.inf)]
+
+
+class ClassificationResult(Table):
+    """A Table of classifications; ``result.seds[i]`` is the SED behind row ``i``.
+
+    The SEDs live in ``meta["seds"]`` and are left out when the table is written to a file.
+    """
+
+    @property
+    def seds(self) -> list:
+        return self.meta.get("seds", [])
+
+    def write(self, *args, **kwargs):
+        out = Table(self, copy=False)
+        out.meta = {k: v for k, v in self.meta.items() if k != "seds"}
+        return out.write(*args, **kwargs)
+
+
+@lru_cache(maxsize=None)
+def get_ensemble(variant: str):
+    """The shipped fold ensemble of a variant, loaded once per process (Keras safe mode)."""
+    from .model.ensemble import load_ensemble
+    return load_ensemble(variant)
+
+
+def _bands(freq_hz: np.ndarray) -> str:
+    if freq_hz.size == 0:
+        return ""
+    logs = np.log10(freq_hz)
+    names, lower = [], -np.inf
+    for name, upper in _WAVEBAND_EDGES:
+        if np.any((logs > lower) & (logs <= upper)):
+            names.append(name)
+        lower = upper
+    return ",".join(names)
+
+
+def _choose_variant(sed, gamma: bool | None) -> str:
+    if gamma is not None:
+        return "gamma" if gamma else "nogamma"
+    nu = sed["frequency"].to_value(u.Hz)
+    detected = ~np.asarray(sed["upper_limit"], bool) & np.isfinite(sed["nufnu"].value) & (sed["nufnu"].value > 0)
+    return "gamma" if np.any(detected & (np.log10(np.where(nu > 0, nu, 1)) > GAMMA_LOG_NU)) else "nogamma"
+
+
+def _sed_position(sed) -> tuple[float, float]:
+    target = sed.meta.get("target") if sed.meta else None
+    if isinstance(target, SkyCoord):
+        return float(target.icrs.ra.deg), float(target.icrs.dec.deg)
+    return np.nan, np.nan
+
+
+def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | None = None) -> ClassificationResult:
+    """Classify SED Tables made anywhere (this package, a VOU-Blazars file, a user's table).
+
+    Parameters
+    ----------
+    sed_or_seds : `~astropy.table.Table` or sequence of Tables
+        Each needs ``frequency`` and ``nufnu`` with units (see `vo_blazar.sed.as_sed`).
+    gamma : bool, optional
+        Force the model with (True) or without (False) gamma rays; by default each SED goes to
+        the gamma model when it has a gamma-ray detection (log nu > 20), else to the no-gamma model.
+    ensembles : dict, optional
+        ``{"gamma": Ensemble, "nogamma": Ensemble}`` to use instead of the shipped models.
+
+    Returns
+    -------
+    result : `ClassificationResult`
+        One row per SED: ``ra``, ``dec`` (from ``meta["target"]`` when known), ``p_blazar``
+        (fold-ensemble mean), ``p_blazar_std``, ``is_blazar`` (at the model's threshold),
+        ``threshold``, ``model``, ``n_points``, ``n_upper_limits``, ``bands``, ``warnings``.
+    """
+    if isinstance(sed_or_seds, Table):
+        seds = [sed_or_seds]
+    elif isinstance(sed_or_seds, Iterable) and not isinstance(sed_or_seds, (str, bytes)):
+        seds = list(sed_or_seds)
+    else:
+        raise InputTypeError(f"expected an SED Table or a sequence of them, got {type(sed_or_seds).__name__}")
+    if not seds:
+        raise InputValueError("expected at least one SED, got an empty sequence")
+    seds = [as_sed(s) if not _is_schema_sed(s) else s for s in seds]
+    n = len(seds)
+    ensembles = ensembles or {}
+
+    p = np.full(n, np.nan)
+    p_std = np.full(n, np.nan)
+    threshold = np.full(n, np.nan)
+    variant = np.array([_choose_variant(s, gamma) for s in seds], dtype="U8")
+    warnings_: list[list[str]] = [[] for _ in range(n)]
+    n_points = np.zeros(n, np.int64)
+    n_ul = np.zeros(n, np.int64)
+    bands = []
+    for i, sed in enumerate(seds):
+        ul = np.asarray(sed["upper_limit"], bool)
+        flux = sed["nufnu"].value
+        good = np.isfinite(flux) & (flux > 0) & np.isfinite(sed["frequency"].value)
+        n_points[i] = int((good & ~ul).sum())
+        n_ul[i] = int((good & ul).sum())
+        bands.append(_bands(sed["frequency"].to_value(u.Hz)[good]))
+        for cat, reason in (sed.meta.get("failures") or {}).items():
+            warnings_[i].append(f"catalogue {cat} failed ({reason.split(':')[0]})")
+        if n_points[i] + n_ul[i] == 0:
+            warnings_[i].append("no usable photometry (no point with finite, positive flux): not classified")
+        elif n_points[i] == 0:
+            warnings_[i].append("only upper limits: not classified")
+        elif n_points[i] < MIN_POINTS:
+            warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence")
+
+    classifiable = np.array([n_points[i] > 0 for i in range(n)])
+    for name in ("gamma", "nogamma"):
+        rows = np.flatnonzero(classifiable & (variant == name))
+        if rows.size == 0:
+            continue
+        ensemble = ensembles.get(name) or get_ensemble(name)
+        X, report = ensemble.grid.encode_many([seds[i] for i in rows], return_report=True, on_empty="missing")
+        mean, std = ensemble.predict(X)
+        empty = set(report.empty)
+        for k, i in enumerate(rows):
+            if k in empty:
+                warnings_[i].append("no point falls on the model's frequency grid: not classified")
+                continue
+            p[i], p_std[i], threshold[i] = mean[k], std[k], ensemble.threshold
+            dropped = int(report.dropped_per_sed[k])
+            if dropped:
+                warnings_[i].append(f"{dropped} point(s) off the model grid were ignored")
+        if name == "nogamma":
+            for i in rows:
+                if gamma is False and _has_gamma(seds[i]):
+                    warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
+
+    is_blazar = np.where(np.isfinite(p), p >= np.nan_to_num(threshold, nan=np.inf), False)
+    ra, dec = np.array([_sed_position(s) for s in seds]).T
+    result = ClassificationResult(
+        {"ra": ra * u.deg, "dec": dec * u.deg, "p_blazar": p, "p_blazar_std": p_std, "is_blazar": is_blazar,
+         "threshold": threshold, "model": variant, "n_points": n_points, "n_upper_limits": n_ul,
+         "bands": np.array(bands, dtype="U64"), "warnings": np.array(["; ".join(w) for w in warnings_], dtype=object)},
+        meta={"seds": seds})
+    result["warnings"] = result["warnings"].astype(str)
+    result["p_blazar"].description = "fold-ensemble mean probability of being a blazar"
+    result["p_blazar_std"].description = "standard deviation of p_blazar over the fold models"
+    result["model"].description = "network variant: gamma (trained with gamma rays) or nogamma"
+    return result
+
+
+def _is_schema_sed(sed) -> bool:
+    return all(c in sed.colnames for c in ("frequency", "nufnu", "upper_limit", "catalog")) and \
+        isinstance(sed["frequency"], u.Quantity)
+
+
+def _has_gamma(sed) -> bool:
+    nu = sed["frequency"].to_value(u.Hz)
+    return bool(np.any(nu > 10**GAMMA_LOG_NU))
+
+
+def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool | None = None,
+             offline: bool | None = None, catalogs: Sequence[str] | None = None,
+             cache: bool = True) -> ClassificationResult:
+    """Is the source at ``coord`` a blazar?
+
+    Parameters
+    ----------
+    coord : `~astropy.coordinates.SkyCoord`
+        One position or an array of positions, in any frame.
+    radius : `~astropy.units.Quantity`, optional
+        Cone radius for the SED (default 15 arcsec).
+    gamma : bool, optional
+        Force the model with/without gamma rays (default: follow the data, see `classify_sed`).
+    offline : bool, optional
+        Build the SEDs from the embedded offline snapshot.
+    catalogs : list of str, optional
+        Registry catalogues to query (default all).
+    cache : bool
+        Use the on-disk cache of VO answers.
+
+    Returns
+    -------
+    result : `ClassificationResult`
+        One row per position, in input order (see `classify_sed`); ``result.seds[i]`` is the SED.
+
+    Examples
+    --------
+    >>> from astropy.coordinates import SkyCoord
+    >>> import vo_blazar
+    >>> vo_blazar.classify(SkyCoord(77.35818, 5.69315, unit="deg"), offline=True)  # doctest: +SKIP
+    """
+    coords = check_coordinates(coord, scalar=None)
+    seds = build_seds(coords.reshape((-1,)) if not coords.isscalar else coords.reshape((1,)), radius,
+                      catalogs=catalogs, offline=offline, cache=cache)
+    result = classify_sed(seds, gamma=gamma)
+    # report the position as given (ICRS), even where the SED has no target in meta
+    flat = coords.reshape((-1,)) if not coords.isscalar else coords.reshape((1,))
+    result["ra"] = flat.ra.deg * u.deg
+    result["dec"] = flat.dec.deg * u.deg
+    result.meta["radius"] = seds[0].meta["radius"]
+    result.meta["offline"] = seds[0].meta["offline"]
+    return result

@@ -1,0 +1,152 @@
+"""``vo-blazar classify`` and ``vo-blazar demo``."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+from astropy.table import Table
+
+__all__ = ["register", "DEMO_SOURCES"]
+
+#: The demo's famous blazars, by name (resolved offline from the snapshot's name table).
+DEMO_SOURCES = ("TXS 0506+056", "Mrk 421", "Mrk 501", "3C 273", "3C 279", "BL Lac", "PKS 2155-304")
+
+
+def register(sub, add_common) -> None:
+    p = sub.add_parser("classify", help="classify one or many positions")
+    p.add_argument("target", nargs="*", help='"RA DEC" (degrees or sexagesimal) or a source name')
+    p.add_argument("--positions", type=Path, help="file of positions (table with RA/Dec or name columns, or text lines)")
+    add_common(p)
+    p.add_argument("--no-gamma", action="store_true", help="use the model trained without gamma rays")
+    p.add_argument("--gamma", action="store_true", help="use the model trained with gamma rays")
+    p.add_argument("-o", "--output", type=Path, help="write the result (.ecsv, .vot, .fits, .csv)")
+    p.add_argument("--plot", type=Path, metavar="DIR", help="write an SED plot per source into DIR")
+    p.add_argument("--samp", action="store_true", help="send the result to TOPCAT/Aladin over SAMP")
+    p.add_argument("--regions", type=Path, metavar="FILE", help="write a DS9 (.reg) or CRTF (.crtf) region file")
+    p.add_argument("--checkpoint", type=Path, help="JSON-lines checkpoint; rerun with it to resume a killed batch")
+    p.add_argument("--chunk-size", type=int, default=200, help="positions per batch chunk (default 200)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_classify)
+
+    d = sub.add_parser("demo", help="the main job end to end on the offline snapshot: famous blazars and quasars")
+    d.add_argument("--output-dir", type=Path, default=Path("demo_output"), help="where the table and plots go")
+    d.set_defaults(func=run_demo)
+
+
+def _gamma(args):
+    if args.gamma and args.no_gamma:
+        from .exceptions import InputValueError
+        raise InputValueError("--gamma and --no-gamma exclude each other")
+    return True if args.gamma else (False if args.no_gamma else None)
+
+
+def run_classify(args) -> int:
+    from .batch import classify_batch, read_positions
+    from .exceptions import InputValueError
+    from .target import parse_target
+
+    rows = []
+    for text in args.target:
+        try:
+            c = parse_target(text, offline=args.offline)
+            rows.append((text, c.ra.deg, c.dec.deg, ""))
+        except ValueError as exc:
+            rows.append((text, np.nan, np.nan, f"bad input: {exc}"))
+    positions = Table(rows=rows, names=("name", "ra", "dec", "error"), dtype=(str, float, float, str)) if rows else None
+    if args.positions:
+        from astropy.table import vstack
+        extra = read_positions(args.positions, offline=args.offline)
+        extra["ra"] = u.Quantity(extra["ra"]).value
+        extra["dec"] = u.Quantity(extra["dec"]).value
+        positions = extra if positions is None else vstack([positions, extra])
+    if positions is None:
+        raise InputValueError("give at least one TARGET or --positions FILE")
+    positions["ra"].unit = positions["dec"].unit = u.deg
+    result = classify_batch(positions, checkpoint=args.checkpoint, chunk_size=args.chunk_size,
+                            radius=None if args.radius is None else args.radius * u.arcsec,
+                            gamma=_gamma(args), offline=args.offline,
+                            catalogs=None if not args.catalogs else args.catalogs.split(","),
+                            progress=not args.no_progress)
+    _report(result, args.output, args.plot, args.samp, args.regions, offline=args.offline,
+            radius=args.radius)
+    return 0
+
+
+def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None) -> None:
+    show = result["name", "ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "model", "n_points", "warnings"]
+    for c in ("ra", "dec"):
+        show[c].info.format = ".5f"
+    for c in ("p_blazar", "p_blazar_std"):
+        show[c].info.format = ".3f"
+    show.pprint(max_lines=-1, max_width=200)
+    if output:
+        from .sed.io import FORMATS
+        fmt = FORMATS.get(Path(output).suffix.lower())
+        if fmt is None:
+            from .exceptions import InputValueError
+            raise InputValueError(f"cannot tell the output format from {output}; use one of {sorted(FORMATS)}")
+        result.write(output, format=fmt, overwrite=True)
+        print(f"wrote {len(result)} rows to {output}")
+    if plot_dir:
+        _plots(result, Path(plot_dir), offline=offline, radius=radius)
+    if regions_file:
+        from .regions import positions_to_regions, write_regions
+        write_regions(positions_to_regions(result), regions_file)
+        print(f"wrote regions to {regions_file}")
+    if samp:
+        from .samp import send_table
+        send_table(result, name="vo_blazar classification")
+        print("sent the result over SAMP")
+
+
+def _plots(result, plot_dir: Path, *, offline=None, radius=None) -> None:
+    from astropy.coordinates import SkyCoord
+
+    from .plotting import save_sed_plot
+    from .sed import build_seds
+    plot_dir.mkdir(parents=True, exist_ok=True)
+    ok = np.isfinite(result["ra"]) & np.isfinite(result["dec"])
+    if not ok.any():
+        return
+    seds = build_seds(SkyCoord(result["ra"][ok], result["dec"][ok], unit="deg"),
+                      None if radius is None else radius * u.arcsec, offline=offline)
+    for row, sed in zip(result[ok], seds):
+        safe = "".join(ch if ch.isalnum() or ch in "+-_." else "_" for ch in str(row["name"]))
+        p = row["p_blazar"]
+        save_sed_plot(sed, plot_dir / f"{safe}.png", title=str(row["name"]),
+                      p_blazar=None if not np.isfinite(p) else float(p))
+    print(f"wrote {ok.sum()} SED plots to {plot_dir}/")
+
+
+def run_demo(args) -> int:
+    """Classify famous blazars and a few catalogued quasars offline; table + plots."""
+    from .batch import classify_batch
+    from .snapshot import resolve_name
+
+    names, ra, dec = [], [], []
+    for name in DEMO_SOURCES:
+        c = resolve_name(name)
+        names.append(name); ra.append(c.ra.deg); dec.append(c.dec.deg)
+    for name, r, d in _demo_quasars():
+        names.append(name); ra.append(r); dec.append(d)
+    positions = Table({"name": names, "ra": np.array(ra) * u.deg, "dec": np.array(dec) * u.deg,
+                       "error": [""] * len(names)})
+    print("vo_blazar demo: classifying famous blazars and SDSS/radio quasars on the embedded offline snapshot\n")
+    result = classify_batch(positions, offline=True, progress=False)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _report(result, out / "classification.ecsv", out / "plots", False, out / "sources.reg", offline=True)
+    return 0
+
+
+def _demo_quasars(n_per_origin: int = 2):
+    """A few non-blazars from the shipped labelled list (first rows per origin: deterministic)."""
+    from .dataset import load_sources
+    sources = load_sources()
+    picked = []
+    for origin in sorted(set(sources["origin"][sources["label"] == 0])):
+        rows = sources[(sources["label"] == 0) & (sources["origin"] == origin)][:n_per_origin]
+        picked += [(f"{r['name']} ({origin})", float(r["ra"]), float(r["dec"])) for r in rows]
+    return picked

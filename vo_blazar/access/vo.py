@@ -368,8 +368,8 @@ def _causes(err: BaseException):
 
 def _is_timeout(err: BaseException) -> bool:
     import urllib3.exceptions
-    return isinstance(err, (requests.Timeout, urllib3.exceptions.TimeoutError, socket.timeout,
-                            TimeoutError))
+    # not urllib3's TimeoutError base: its NewConnectionError (connection refused) derives from it
+    return isinstance(err, (requests.Timeout, urllib3.exceptions.ReadTimeoutError, socket.timeout))
 
 
 def _map_error(err: Exception, catalogue: Catalogue, url: str,

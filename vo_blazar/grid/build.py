@@ -1,0 +1,44 @@
+"""Maintainer command: regenerate the shipped grid files in ``vo_blazar/data/grids/``.
+
+    python -m vo_blazar.grid.build
+
+writes ``registry.json`` (the distinct registry frequencies, merged within 0.03 dex; the paper's
+grid), ``registry-nogamma.json`` (its cells with log nu <= 20) and ``logbin64.json`` (a coarser
+64-cell log-binned option, 10^8 .. 10^26.5 Hz). All use the "absolute" flux scaling; a model that
+wants another one stores ``grid.with_scaling(...)`` with its weights.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Sequence
+
+from astropy import units as u
+
+from .frequency_grid import GRIDS_DIR, FrequencyGrid
+
+__all__ = ["build_default_grids", "main"]
+
+
+def build_default_grids(out: Path = GRIDS_DIR) -> list[Path]:
+    """Write the default grids; returns the paths written."""
+    from ..registry import load_registry
+    registry = load_registry()
+    out.mkdir(parents=True, exist_ok=True)
+    grid = FrequencyGrid.from_registry(registry, tolerance_dex=0.03, name=f"registry-{registry.version}")
+    grids = {"registry.json": grid, "registry-nogamma.json": grid.without_gamma(),
+             "logbin64.json": FrequencyGrid.log_binned(64, 1e8 * u.Hz, 10**26.5 * u.Hz)}
+    return [g.save(out / fname, overwrite=True) for fname, g in grids.items()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m vo_blazar.grid.build", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=str(GRIDS_DIR))
+    args = parser.parse_args(argv)
+    for path in build_default_grids(Path(args.out)):
+        print(path, FrequencyGrid.load(path))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

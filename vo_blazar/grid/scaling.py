@@ -1,0 +1,114 @@
+"""How one grid cell's log nuFnu becomes a number in [0, 1]: a fixed rule per SED.
+
+Every rule depends on the SED being encoded and on fixed constants only, never on other SEDs
+(no data-set statistics), so an SED's encoding is the same in training and in ``classify``.
+
+Encoding of a cell (channel 0):
+
+* ``missing_value`` (0.0) -- no point of the SED falls in the cell;
+* ``floor + (1 - floor) * t`` with ``t`` in [0, 1] -- a detection or an upper limit, so every
+  present cell is >= ``floor`` (0.01 by default) and can never be mistaken for a missing one.
+
+``t`` is given by the scaling kind:
+
+``"absolute"``
+    ``t = (log10 nuFnu - log_min) / (log_max - log_min)``, clipped to [0, 1]; nuFnu in
+    erg cm-2 s-1, default bounds -18 .. -8 (1 mJy at 1.4 GHz is 1.4e-17; 3C 279 in a flare
+    reaches ~1e-9).
+``"shape"``
+    ``t = 1 + (log10 nuFnu - ref) / range_dex``, clipped to [0, 1], where ``ref`` is the highest
+    detected log nuFnu of this SED (the highest upper limit when the SED has no detection); the
+    SED's peak maps to 1 and everything ``range_dex`` (default 6) below it to ``floor``. Removes
+    the distance/luminosity information and keeps only the shape.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import InputValueError
+
+__all__ = ["FluxScaling", "SCALING_KINDS"]
+
+SCALING_KINDS = ("absolute", "shape")
+
+
+@dataclass(frozen=True)
+class FluxScaling:
+    """A fixed rule mapping log10 nuFnu (erg cm-2 s-1) of one SED to channel-0 values.
+
+    Parameters
+    ----------
+    kind : {"absolute", "shape"}
+        See the module docstring.
+    log_min, log_max : float
+        Bounds of the ``"absolute"`` scaling, log10 of erg cm-2 s-1.
+    range_dex : float
+        Dynamic range of the ``"shape"`` scaling below the SED's maximum, in dex.
+    floor : float
+        Value given to the faintest present cell; present cells lie in [floor, 1].
+    missing_value : float
+        Value of a cell without any point.
+    """
+
+    kind: str = "absolute"
+    log_min: float = -18.0
+    log_max: float = -8.0
+    range_dex: float = 6.0
+    floor: float = 0.01
+    missing_value: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in SCALING_KINDS:
+            raise InputValueError(f"unknown flux scaling {self.kind!r}; expected one of {SCALING_KINDS}")
+        if not self.log_max > self.log_min:
+            raise InputValueError(f"log_max ({self.log_max}) must exceed log_min ({self.log_min})")
+        if not self.range_dex > 0:
+            raise InputValueError(f"range_dex must be positive, got {self.range_dex}")
+        if not 0.0 < self.floor < 1.0:
+            raise InputValueError(f"floor must lie in (0, 1), got {self.floor}")
+        if not self.missing_value < self.floor:
+            # keeps 'missing' numerically apart from the faintest present cell
+            raise InputValueError(
+                f"missing_value ({self.missing_value}) must be below floor ({self.floor})")
+
+    def apply(self, log_values: np.ndarray, present: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """Scale an (N, L) array of log10 nuFnu; cells where ``present`` is False get ``missing_value``.
+
+        ``reference`` (N,) is the per-SED log10 nuFnu that maps to 1 under the ``"shape"`` scaling.
+        """
+        if self.kind == "absolute":
+            t = (log_values - self.log_min) / (self.log_max - self.log_min)
+        else:
+            if reference is None:
+                raise InputValueError("the 'shape' scaling needs the per-SED reference (its maximum)")
+            t = 1.0 + (log_values - reference[:, None]) / self.range_dex
+        with np.errstate(invalid="ignore"):
+            scaled = self.floor + (1.0 - self.floor) * np.clip(t, 0.0, 1.0)
+        return np.where(present, scaled, self.missing_value)
+
+    def invert(self, values: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """log10 nuFnu from channel-0 values (NaN for missing cells; clipped cells stay clipped)."""
+        values = np.asarray(values, dtype=float)
+        t = (values - self.floor) / (1.0 - self.floor)
+        if self.kind == "absolute":
+            out = self.log_min + t * (self.log_max - self.log_min)
+        else:
+            if reference is None:
+                raise InputValueError("the 'shape' scaling needs the per-SED reference to invert")
+            out = np.asarray(reference, dtype=float)[..., None] + (t - 1.0) * self.range_dex
+        return np.where(values > self.missing_value, out, np.nan)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready description."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FluxScaling":
+        """Inverse of `to_dict`; unknown keys are an error (a file from a newer version)."""
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise InputValueError(f"unknown flux-scaling field(s) {sorted(unknown)}")
+        return cls(**data)

@@ -389,3 +389,51 @@ def test_bulk_table_is_fast():
     assert np.all(np.diff(sed["frequency"].value) >= 0)
     assert set(sed["_index"]) == set(range(n))
     assert elapsed < 3.0, f"10^4 rows x 4 bands took {elapsed:.2f} s"
+
+
+def test_registry_style_params_units_quantities_and_aliases():
+    # the registry loader hands over parsed Units/Quantities and the 4FGL 'flux' alias
+    spec = PointSpec(band="LAT", frequency=1732 * u.MeV, conversion="nufnu", value="nuFnu_Band_4",
+                     error="Unc_Flux_Band_hi_4", params={"unit": u.erg / u.cm**2 / u.s, "flux": "Flux_Band_4"},
+                     upper_limit=UpperLimitRule(kind="null_error", column="Unc_Flux_Band_lo_4", sigma=2,
+                                                error_hi="Unc_Flux_Band_hi_4"))
+    ra, dec = _radec(2)
+    synthetic_rows = Table({"RA": ra, "DEC": dec, "nuFnu_Band_4": [1e-12, 1e-12], "Flux_Band_4": [1e-9, 1e-9],
+                            "Unc_Flux_Band_lo_4": [-1e-10, np.nan], "Unc_Flux_Band_hi_4": [2e-10, 5e-10]})
+    sed = convert_rows(_catalogue(spec), synthetic_rows)
+    assert list(sed["upper_limit"]) == [False, True]
+    assert sed["nufnu_err"][0].value == pytest.approx(2e-13)
+    assert sed["nufnu"][1].value == pytest.approx(2e-12)
+    for band in ("[0.1, 2.4] keV", [0.1, 2.4] * u.keV, ["0.1 keV", "2.4 keV"], ["100 eV", "2400 eV"]):
+        xspec = PointSpec(band="X", frequency=1 * u.keV, conversion="count_rate", value="CR",
+                          params={"unit": u.ct / u.s, "band_energy": band, "alpha": 0.9,
+                                  "ecf": 1e-11 * u.erg / u.cm**2 / u.ct})
+        out = convert_rows(_catalogue(xspec), Table({"RA": ra[:1], "DEC": dec[:1], "CR": [0.1]}))
+        expected, _ = energy_flux([1e-12] * ERG, 1 * u.keV, [0.1, 2.4] * u.keV, 0.9)
+        assert out["nufnu"][0].value == pytest.approx(expected[0].value, rel=1e-9)
+
+
+def test_confidence_limits_give_the_error():
+    spec = PointSpec(band="ACIS", frequency=1 * u.keV, conversion="energy_flux", value="F",
+                     params={"unit": "erg / (cm2 s)", "band_energy": "[0.5, 2] keV", "alpha": 0.9,
+                             "lolim": "F_lo", "hilim": "F_hi"})
+    ra, dec = _radec(1)
+    synthetic_rows = Table({"RA": ra, "DEC": dec, "F": [1e-13], "F_lo": [0.8e-13], "F_hi": [1.4e-13]})
+    sed = convert_rows(_catalogue(spec), synthetic_rows)
+    assert sed["nufnu_err"][0].value == pytest.approx(0.3 * sed["nufnu"][0].value)
+
+
+def test_quality_string_flags_mark_upper_limits():
+    # 2MASS-style quality string: the registry expands "??U" into every 3-letter code with U last
+    import itertools
+    values = tuple("".join(p) for p in itertools.product("ABCUX", "ABCUX", "U"))
+    spec = PointSpec(band="Ks", frequency=2.159 * u.um, conversion="vega_mag", value="Kmag", error="e_Kmag",
+                     params={"zero_point": 666.7 * u.Jy},
+                     upper_limit=UpperLimitRule(kind="flag", column="Qflg", values=values))
+    ra, dec = _radec(3)
+    synthetic_rows = Table({"RA": ra, "DEC": dec, "Kmag": [14.0, 15.5, 13.0], "e_Kmag": [0.05, np.nan, 0.03],
+                            "Qflg": ["AAA", "AAU", "UUA"]})
+    sed = convert_rows(_catalogue(spec), synthetic_rows)
+    by_row = {r: s for r, s in zip(sed["_row"], sed)}
+    assert not by_row[0]["upper_limit"] and by_row[1]["upper_limit"] and not by_row[2]["upper_limit"]
+    assert np.isnan(by_row[1]["nufnu_err"].value)

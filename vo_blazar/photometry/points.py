@@ -12,15 +12,17 @@ Registry parameters read here (``PointSpec.params``):
 ``error_unit``      unit of the error column(s), default: the value's unit
 ``error_lo``        column of the lower error (negative or positive); with ``error`` (the upper
                     one) the error is the mean of the two magnitudes
+``lolim``, ``hilim``  columns of lower/upper confidence limits (CSC 2) used when there is no
+                    ``error``: the error is the mean of (value - lolim) and (hilim - value)
 ``zero_point``      vega_mag: zero-magnitude flux density (number in Jy or "666.7 Jy")
-``band_energy``     energy_flux/photon_flux/count_rate/absorption: [E1, E2] (numbers in
-                    ``energy_unit``, default keV, or strings such as "100 MeV")
+``band_energy``     energy_flux/photon_flux/count_rate/absorption: [E1, E2] (a Quantity, numbers
+                    in ``energy_unit`` (default keV), strings such as "100 MeV", or "[0.1, 2.4] keV")
 ``alpha``           energy index of the band power law (default 0.9)
 ``index``           photon_flux: photon index (number), or the fallback for ``index_column``
 ``index_column``    photon_flux: column with the photon index of each row
 ``index_max``, ``index_fallback``  photon_flux: indices above ``index_max`` (5) become the fallback (2)
 ``ecf``, ``ecf_unit``   count_rate: energy conversion factor, default unit erg/cm2/s per ct/s
-``flux_column``     when the value column is nuFnu but its errors (and the 4FGL-style upper limit)
+``flux_column``     (alias ``flux``) when the value column is nuFnu but its errors (and the 4FGL-style upper limit)
                     are given for a band flux: the relative error ``err / flux`` is applied to nuFnu,
                     and a ``null_error`` limit is ``nuFnu * (flux + sigma * err_hi) / flux``
 
@@ -65,6 +67,7 @@ _EXPECTED = {  # physical type the value unit must have (after dropping ph/ct)
     "photon_flux": u.cm**-2 / u.s,
     "count_rate": u.s**-1,
 }
+_BAND_TEXT = re.compile(r"^\s*\[\s*(?P<lo>[^,\]]+?)\s*,\s*(?P<hi>[^\]]+?)\s*\]\s*(?P<unit>.+?)\s*$")
 _ELEMENT = re.compile(r"^\s*(?P<name>.+?)\s*\[\s*(?P<i>\d+)\s*(?:,\s*(?P<j>\d+)\s*)?\]\s*$")
 
 
@@ -144,8 +147,8 @@ class _Columns:
             data = np.asarray(col.value)
         if data.dtype.kind == "S":
             data = np.char.decode(data, "utf-8", errors="replace")
-        if data.dtype.kind in "UO":
-            data = np.array([str(v).strip() for v in data], dtype=object)
+        if data.dtype.kind == "U":
+            data = np.char.strip(data)
         return data, mask
 
     def boolean(self, name: str) -> np.ndarray:
@@ -202,8 +205,13 @@ def _band_energy(catalogue: Catalogue, spec: PointSpec) -> u.Quantity:
     if "band_energy" not in params:
         raise ConversionError(f"{catalogue.name}: point '{spec.band}' ({spec.conversion}) needs "
                               f"params['band_energy'] = [E1, E2]")
-    band = conv.parse_quantity(params["band_energy"], params.get("energy_unit", "keV"),
-                               catalogue=catalogue.name, what="band_energy")
+    raw = params["band_energy"]
+    match = _BAND_TEXT.match(raw) if isinstance(raw, str) else None
+    if match:  # "[0.1, 2.4] keV"
+        raw = [float(match.group("lo")), float(match.group("hi"))]
+        params = {**params, "energy_unit": match.group("unit")}
+    band = conv.parse_quantity(raw, params.get("energy_unit", "keV"), catalogue=catalogue.name,
+                               what="band_energy")
     try:
         band = band.to(u.keV, equivalencies=u.spectral())
     except u.UnitConversionError as exc:
@@ -213,17 +221,27 @@ def _band_energy(catalogue: Catalogue, spec: PointSpec) -> u.Quantity:
     return band
 
 
-def _errors(cols: _Columns, catalogue: Catalogue, spec: PointSpec, value_unit: u.UnitBase | None
-            ) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Symmetric 1-sigma error (in the value's unit, or mag) and the upper error; None when not mapped."""
-    if not spec.error:
+def _errors(cols: _Columns, catalogue: Catalogue, spec: PointSpec, value_unit: u.UnitBase | None,
+            values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Symmetric 1-sigma error (in the value's unit, or mag) and the upper error; None when not mapped.
+
+    From ``error`` (with ``error_lo``: the mean of the two magnitudes) or, when the catalogue gives
+    confidence limits instead (``lolim``/``hilim`` params, e.g. CSC 2), half their distance.
+    """
+    p = spec.params
+    if spec.error:
+        hi, hi_unit = cols.numeric(spec.error)
+        lo = cols.numeric(p["error_lo"])[0] if p.get("error_lo") else None
+        convert_unit = value_unit is not None and _flux_column(spec) is None
+    elif p.get("lolim") or p.get("hilim"):
+        lolim = cols.numeric(p["lolim"])[0] if p.get("lolim") else np.full(cols.n, np.nan)
+        hilim, hi_unit = cols.numeric(p["hilim"]) if p.get("hilim") else (np.full(cols.n, np.nan), None)
+        hi, lo = hilim - values, values - lolim   # limits share the value's unit
+        convert_unit = False
+    else:
         return None, None
-    hi, hi_unit = cols.numeric(spec.error)
-    lo = None
-    if spec.params.get("error_lo"):
-        lo, _ = cols.numeric(spec.params["error_lo"])
-    if value_unit is not None and spec.params.get("flux_column") is None:
-        declared = spec.params.get("error_unit", spec.params.get("unit"))
+    if convert_unit:
+        declared = p.get("error_unit", p.get("unit"))
         unit = _value_unit(catalogue, spec, spec.error, hi_unit, declared)
         scale = conv.without_counts(1.0 * unit).to_value(conv.without_counts(1.0 * value_unit).unit,
                                                           equivalencies=u.spectral_density(spec.frequency))
@@ -238,6 +256,11 @@ def _errors(cols: _Columns, catalogue: Catalogue, spec: PointSpec, value_unit: u
             sym = np.where(np.isfinite(both).all(axis=0), both.mean(axis=0), np.nan)
     sym = np.where(np.isfinite(sym) & (sym > 0), sym, np.nan)
     return sym, hi_abs
+
+
+def _flux_column(spec: PointSpec) -> str | None:
+    """Column of the band flux that the errors/limits refer to (``flux_column`` or ``flux``)."""
+    return spec.params.get("flux_column") or spec.params.get("flux")
 
 
 def _convert(catalogue: Catalogue, spec: PointSpec, cols: _Columns, values: np.ndarray,
@@ -293,13 +316,17 @@ def _photon_index(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> np.n
 
 
 def _flag_matches(data: np.ndarray, mask: np.ndarray, values: tuple) -> np.ndarray:
-    hit = np.zeros(len(data), bool)
-    for v in values:
-        if data.dtype.kind in "biuf" and not isinstance(v, str):
-            hit |= data == v
-        else:
-            target = str(v).strip()
-            hit |= np.array([str(d).strip() == target for d in data], dtype=bool)
+    """Rows whose flag equals one of ``values`` (text compared stripped; one vectorised test)."""
+    if data.dtype.kind in "biuf":
+        numbers = [v for v in values if not isinstance(v, str)]
+        hit = np.isin(data, numbers) if numbers else np.zeros(len(data), bool)
+        texts = [v for v in values if isinstance(v, str)]
+        if texts:
+            hit |= np.isin(data.astype(str), [t.strip() for t in texts])
+    else:
+        text = np.array([str(d).strip() for d in data], dtype=str) if data.dtype.kind == "O" \
+            else np.char.strip(data.astype(str))
+        hit = np.isin(text, [str(v).strip() for v in values])
     return hit & ~mask
 
 
@@ -314,9 +341,9 @@ def _points_for_spec(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> t
     values, col_unit = cols.numeric(spec.value)
     is_mag = spec.conversion in _MAGNITUDES
     unit = None if is_mag else _value_unit(catalogue, spec, spec.value, col_unit, spec.params.get("unit"))
-    sym_err, err_hi = _errors(cols, catalogue, spec, unit)
+    sym_err, err_hi = _errors(cols, catalogue, spec, unit, values)
 
-    flux_col = spec.params.get("flux_column")
+    flux_col = _flux_column(spec)
     flux = cols.numeric(flux_col)[0] if flux_col else None
     if flux is not None and sym_err is not None:
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -167,8 +167,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
     result = ClassificationResult(
         {"ra": ra * u.deg, "dec": dec * u.deg, "p_blazar": p, "p_blazar_std": p_std, "is_blazar": is_blazar,
          "threshold": threshold, "model": variant, "n_points": n_points, "n_upper_limits": n_ul,
-         "bands": np.array(bands, dtype="U64"), "warnings": np.array(["; ".join(w) for w in warnings_], dtype=object)},
-        meta={"seds": seds})
+         "bands": np.array(bands, dtype="U64"), "warnings": np.array(["; ".join(w) for w in warnings_], dtype=object)})
+    result.meta["seds"] = seds  # set after construction: Table(meta=...) would deep-copy every SED
     result["warnings"] = result["warnings"].astype(str)
     result["p_blazar"].description = "fold-ensemble mean probability of being a blazar"
     result["p_blazar_std"].description = "standard deviation of p_blazar over the fold models"

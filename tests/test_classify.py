@@ -1,0 +1,171 @@
+"""classify_sed / classify_batch with a tiny untrained ensemble (synthetic weights, tests only).
+
+The shipped networks are exercised in test_shipped_models.py; here the logic around them is
+checked: variant choice, warnings, NaN for unusable SEDs, order, checkpoint resume after SIGKILL.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from astropy.table import Table
+
+from vo_blazar.classify import classify_sed
+from vo_blazar.exceptions import InputTypeError, InputValueError
+from vo_blazar.sed import NUFNU_UNIT, make_sed
+
+TINY_ENSEMBLE_CODE = """
+import keras
+from astropy import units as u
+from vo_blazar.grid import FrequencyGrid
+from vo_blazar.model.config import ModelConfig
+from vo_blazar.model.ensemble import Ensemble
+from vo_blazar.model.network import build_model
+
+def tiny_ensembles():
+    out = {}
+    for variant, fmax in (("gamma", 1e26), ("nogamma", 1e20)):
+        grid = FrequencyGrid.log_binned(32, 1e8 * u.Hz, fmax * u.Hz)
+        cfg = ModelConfig(grid_size=32, filters=(4, 4, 4, 4), lstm_units=4, dense=(4,), dropout=0.0)
+        models = [build_model(cfg, seed=s, compile=False) for s in (1, 2)]
+        out[variant] = Ensemble(models, grid, {"variant": variant, "threshold": 0.5})
+    return out
+"""
+exec(TINY_ENSEMBLE_CODE)
+
+
+@pytest.fixture(scope="module")
+def ensembles():
+    return tiny_ensembles()  # noqa: F821 (defined by exec above)
+
+
+def synthetic_sed(freqs, fluxes, ul=None, target=(10.0, 20.0)):
+    n = len(freqs)
+    return make_sed({"frequency": np.asarray(freqs, float) * u.Hz, "nufnu": np.asarray(fluxes, float) * NUFNU_UNIT,
+                     "upper_limit": np.zeros(n, bool) if ul is None else np.asarray(ul)},
+                    target=SkyCoord(*target, unit="deg"))
+
+
+RADIO_TO_XRAY = ([1.4e9, 5e9, 1.4e14, 5e14, 2.4e17], [1e-14, 2e-14, 1e-12, 2e-12, 1e-12])
+WITH_GAMMA = ([1.4e9, 1.4e14, 2.4e17, 2.4e23], [1e-14, 1e-12, 1e-12, 1e-11])
+
+
+def test_variant_follows_the_data_and_rows_keep_order(ensembles):
+    seds = [synthetic_sed(*RADIO_TO_XRAY), synthetic_sed(*WITH_GAMMA, target=(30, 40))]
+    res = classify_sed(seds, ensembles=ensembles)
+    assert res["model"].tolist() == ["nogamma", "gamma"]
+    assert np.all((res["p_blazar"] >= 0) & (res["p_blazar"] <= 1))
+    assert np.all(res["p_blazar_std"] >= 0)
+    assert res["threshold"].tolist() == [0.5, 0.5]
+    assert res["is_blazar"].tolist() == (res["p_blazar"] >= 0.5).tolist()
+    assert res["ra"].quantity.to_value(u.deg).tolist() == [10.0, 30.0]
+    assert res["n_points"].tolist() == [5, 4]
+    assert res["bands"][1] == "radio,ir,xray,gamma"
+    assert res.seds[1] is seds[1]
+
+
+def test_gamma_points_beyond_a_gamma_upper_limit_do_not_pick_the_gamma_model(ensembles):
+    sed = synthetic_sed([1.4e9, 1.4e14, 2.4e23], [1e-14, 1e-12, 1e-11], ul=[False, False, True])
+    assert classify_sed(sed, ensembles=ensembles)["model"][0] == "nogamma"
+    assert classify_sed(sed, gamma=True, ensembles=ensembles)["model"][0] == "gamma"
+
+
+def test_forced_nogamma_says_gamma_points_were_ignored(ensembles):
+    res = classify_sed(synthetic_sed(*WITH_GAMMA), gamma=False, ensembles=ensembles)
+    assert res["model"][0] == "nogamma"
+    assert "gamma-ray points ignored" in res["warnings"][0]
+
+
+def test_unusable_seds_get_nan_and_a_reason_never_a_probability(ensembles):
+    empty = synthetic_sed([], [])
+    limits = synthetic_sed([1.4e9, 2.4e17], [1e-14, 1e-12], ul=[True, True])
+    zero = synthetic_sed([1.4e9], [0.0])
+    res = classify_sed([empty, limits, zero, synthetic_sed(*RADIO_TO_XRAY)], ensembles=ensembles)
+    assert np.isnan(res["p_blazar"][:3]).all() and not res["is_blazar"][:3].any()
+    assert "no usable photometry" in res["warnings"][0]
+    assert "only upper limits" in res["warnings"][1]
+    assert "no usable photometry" in res["warnings"][2]
+    assert np.isfinite(res["p_blazar"][3])
+
+
+def test_sparse_and_failed_catalogues_are_warned(ensembles):
+    sed = synthetic_sed([1.4e9, 1.4e14], [1e-14, 1e-12])
+    sed.meta["failures"] = {"4XMM": "ServiceTimeoutError: no answer"}
+    w = classify_sed(sed, ensembles=ensembles)["warnings"][0]
+    assert "sparse SED (2 detections)" in w and "catalogue 4XMM failed (ServiceTimeoutError)" in w
+
+
+def test_user_table_in_ghz_is_converted(ensembles):
+    t = Table({"frequency": [1.4, 5.0] * u.GHz, "nufnu": [1e-14, 2e-14] * NUFNU_UNIT})
+    assert classify_sed(t, ensembles=ensembles)["n_points"][0] == 2
+    with pytest.raises(InputValueError, match="no unit"):
+        classify_sed(Table({"frequency": [1.4], "nufnu": [1e-14]}), ensembles=ensembles)
+
+
+def test_bad_input(ensembles):
+    with pytest.raises(InputValueError, match="empty"):
+        classify_sed([], ensembles=ensembles)
+    with pytest.raises(InputTypeError):
+        classify_sed(42, ensembles=ensembles)
+
+
+def test_result_writes_without_the_seds(tmp_path, ensembles):
+    res = classify_sed([synthetic_sed(*RADIO_TO_XRAY)], ensembles=ensembles)
+    res.write(tmp_path / "r.ecsv")
+    back = Table.read(tmp_path / "r.ecsv")
+    assert "seds" not in back.meta and back["model"][0] == "nogamma"
+
+
+BATCH_SCRIPT = TINY_ENSEMBLE_CODE + textwrap.dedent("""
+import sys, time
+import numpy as np
+import vo_blazar.classify as C
+from vo_blazar.batch import classify_batch
+from astropy.coordinates import SkyCoord
+from vo_blazar.sed import NUFNU_UNIT, make_sed
+from astropy import units as u
+
+ens = tiny_ensembles()
+C.get_ensemble = lambda v: ens[v]
+def fake_classify(coords, **kw):   # synthetic SEDs, slow on purpose so the test can kill us mid-run
+    time.sleep(0.4)
+    seds = [make_sed({"frequency": [1.4e9, 1.4e14] * u.Hz, "nufnu": [1e-14, float(i + 1) * 1e-12] * NUFNU_UNIT},
+                     target=c) for i, c in enumerate(coords)]
+    return C.classify_sed(seds)
+C.classify = fake_classify
+coords = SkyCoord(np.arange(12) * 10.0, np.zeros(12), unit="deg")
+res = classify_batch(coords, checkpoint=sys.argv[1], chunk_size=1, progress=False)
+res.write(sys.argv[2], format="ascii.ecsv", overwrite=True)
+""")
+
+
+def test_batch_resumes_after_sigkill_without_loss_or_duplicates(tmp_path):
+    script = tmp_path / "run_batch.py"
+    script.write_text(BATCH_SCRIPT)
+    ck, out = tmp_path / "ck.jsonl", tmp_path / "out.ecsv"
+    env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    proc = subprocess.Popen([sys.executable, str(script), str(ck), str(out)], env=env)
+    deadline = time.time() + 120
+    while time.time() < deadline:   # wait until a few rows are in the checkpoint, then kill -9
+        if ck.exists() and ck.read_text().count("\n") >= 4:
+            break
+        time.sleep(0.1)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = ck.read_text().count("\n") - 1
+    assert 3 <= done_before < 12, "the run should have been killed in the middle"
+    assert not out.exists()
+    subprocess.run([sys.executable, str(script), str(ck), str(out)], env=env, check=True, timeout=300)
+    res = Table.read(out)
+    assert res["index"].tolist() == list(range(12))
+    assert np.allclose(res["ra"], np.arange(12) * 10.0)
+    rows = [json.loads(line) for line in ck.read_text().splitlines()[1:]]
+    assert sorted(r["index"] for r in rows) == list(range(12))   # each row written exactly once

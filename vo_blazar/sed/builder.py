@@ -77,7 +77,8 @@ def default_access(offline: bool | None = None, *, cache: bool = True) -> Catalo
     access = VOAccess()
     if cache and conf.cache:
         from ..access import CachedAccess
-        access = CachedAccess(access)
+        from ..registry import load_registry
+        access = CachedAccess(access, registry_version=load_registry().version)
     return access
 
 

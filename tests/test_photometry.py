@@ -119,7 +119,8 @@ def test_photon_flux_steep_index_falls_back_to_two_and_index_one_is_log():
 
 def test_count_rate_times_ecf():
     band = [0.1, 2.4] * u.keV
-    f, e = count_rate([0.5] * u.ct / u.s, 1 * u.keV, band, 1e-11 * u.erg / u.cm**2 / u.ct, 0.9, [0.05] * u.ct / u.s)
+    f, e = count_rate([0.5] * u.ct / u.s, 1 * u.keV, band, 1e-11 * u.erg / u.cm**2 / u.ct, 0.9,
+                      [0.05] * u.ct / u.s)
     g, _ = energy_flux([5e-12] * ERG, 1 * u.keV, band, 0.9)
     assert f[0].value == pytest.approx(g[0].value, rel=1e-12)
     assert e[0].value == pytest.approx(g[0].value / 10, rel=1e-12)
@@ -218,7 +219,8 @@ def test_bad_unit_missing_column_and_text_column_raise():
     synthetic_rows = Table({"RA": ra, "DEC": dec, "S": [1.0], "txt": ["abc"]})
     bad_unit = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S",
                          params={"unit": "milliJanskyPerFurlong"})
-    with pytest.raises(ConversionError, match=r"synthetic_cat.*milliJanskyPerFurlong.*'S'|synthetic_cat.*'S'.*milli"):
+    with pytest.raises(ConversionError,
+                       match=r"synthetic_cat: cannot parse unit 'milliJanskyPerFurlong'.*'S'"):
         convert_rows(_catalogue(bad_unit), synthetic_rows)
     wrong_kind = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S",
                            params={"unit": "km"})
@@ -252,7 +254,8 @@ def test_magnitude_placeholders_dropped_and_counted():
 
 def test_flag_upper_limit():
     spec = PointSpec(band="5GHz", frequency=5e9 * u.Hz, conversion="flux_density", value="S", error="e_S",
-                     params={"unit": "mJy"}, upper_limit=UpperLimitRule(kind="flag", column="l_S", values=("<",)))
+                     params={"unit": "mJy"},
+                     upper_limit=UpperLimitRule(kind="flag", column="l_S", values=("<",)))
     ra, dec = _radec(2)
     synthetic_rows = Table({"RA": ra, "DEC": dec, "S": [10.0, 20.0], "e_S": [1.0, 1.0], "l_S": ["<", " "]})
     sed = convert_rows(_catalogue(spec), synthetic_rows)
@@ -266,7 +269,8 @@ def test_4fgl_style_null_error_upper_limit_and_relative_errors():
     band = [1, 3] * u.GeV
     spec = PointSpec(band="1-3GeV", frequency=(np.sqrt(3) * u.GeV).to(u.Hz, equivalencies=u.spectral()),
                      conversion="nufnu", value="nuFnu_Band", error="Unc_Flux_Band_hi",
-                     params={"unit": "erg / (cm2 s)", "flux_column": "Flux_Band", "error_lo": "Unc_Flux_Band_lo",
+                     params={"unit": "erg / (cm2 s)", "flux_column": "Flux_Band",
+                             "error_lo": "Unc_Flux_Band_lo",
                              "band_energy": band.value.tolist(), "energy_unit": "GeV"},
                      upper_limit=UpperLimitRule(kind="null_error", column="Unc_Flux_Band_lo", sigma=2.0,
                                                 error_hi="Unc_Flux_Band_hi"))
@@ -314,10 +318,12 @@ def test_nonpositive_upper_limit_and_negative_values_without_rule():
 def test_photon_flux_with_index_column():
     spec = PointSpec(band="1-100GeV", frequency=(10 * u.GeV).to(u.Hz, equivalencies=u.spectral()),
                      conversion="photon_flux", value="Flux1000",
-                     params={"unit": "ph / (cm2 s)", "band_energy": ["1 GeV", "100 GeV"], "index_column": "PL_Index",
+                     params={"unit": "ph / (cm2 s)", "band_energy": ["1 GeV", "100 GeV"],
+                             "index_column": "PL_Index",
                              "index": 2.0})
     ra, dec = _radec(3)
-    synthetic_rows = Table({"RA": ra, "DEC": dec, "Flux1000": [1e-9, 1e-9, 1e-9], "PL_Index": [2.0, 7.0, np.nan]})
+    synthetic_rows = Table({"RA": ra, "DEC": dec, "Flux1000": [1e-9, 1e-9, 1e-9],
+                            "PL_Index": [2.0, 7.0, np.nan]})
     sed = convert_rows(_catalogue(spec), synthetic_rows)
     k = 1e-9 * (1 * 100 / 99 * u.GeV).to_value(u.erg)
     np.testing.assert_allclose(sed["nufnu"].value, [k, k, k], rtol=1e-9)
@@ -327,7 +333,8 @@ def test_extinction_correction_and_dereddened_rows():
     spec = PointSpec(band="FUV", frequency=(0.1528 * u.um).to(u.Hz, equivalencies=u.spectral()),
                      conversion="ab_mag", value="fuv", correction="extinction")
     c = PLANE.icrs
-    synthetic_rows = Table({"RA": [NGP.icrs.ra.deg, c.ra.deg, c.ra.deg], "DEC": [NGP.icrs.dec.deg, c.dec.deg, c.dec.deg],
+    synthetic_rows = Table({"RA": [NGP.icrs.ra.deg, c.ra.deg, c.ra.deg],
+                            "DEC": [NGP.icrs.dec.deg, c.dec.deg, c.dec.deg],
                             "fuv": [18.0, 18.0, 18.0], "_dereddened": [False, False, True]})
     sed = convert_rows(_catalogue(spec), synthetic_rows)
     raw = 3631e-23 * spec.frequency.value * 10 ** (-0.4 * 18)
@@ -336,7 +343,8 @@ def test_extinction_correction_and_dereddened_rows():
     assert by_row[1]["correction"].value > 100
     assert by_row[0]["nufnu"].value == pytest.approx(raw * by_row[0]["correction"].value)
     assert by_row[0]["correction_note"].startswith("extinction CCM89 Rv=3.1 E(B-V)=0.0")
-    assert by_row[2]["correction"].value == 1.0 and by_row[2]["correction_note"] == "already dereddened in source"
+    assert by_row[2]["correction"].value == 1.0
+    assert by_row[2]["correction_note"] == "already dereddened in source"
     assert by_row[2]["nufnu"].value == pytest.approx(raw)
 
 
@@ -357,7 +365,8 @@ def test_absorption_correction_in_convert_rows():
 
 
 def test_epoch_column_and_sexagesimal_positions():
-    spec = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S", params={"unit": "Jy"})
+    spec = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S",
+                     params={"unit": "Jy"})
     synthetic_rows = Table({"RA": ["05 09 25.96"], "DEC": ["+05 41 35.3"], "S": [1.0], "MJD": [58000.5]})
     sed = convert_rows(_catalogue(spec, epoch_column="MJD"), synthetic_rows)
     assert sed["mjd"][0].value == 58000.5
@@ -368,7 +377,8 @@ def test_epoch_column_and_sexagesimal_positions():
 def test_bulk_table_is_fast():
     n = 10_000
     rng = np.random.default_rng(1)
-    specs = [PointSpec(band=b, frequency=(lam * u.um).to(u.Hz, equivalencies=u.spectral()), conversion="vega_mag",
+    specs = [PointSpec(band=b, frequency=(lam * u.um).to(u.Hz, equivalencies=u.spectral()),
+                       conversion="vega_mag",
                        value=b, error="e_" + b, params={"zero_point": zp}, correction="extinction")
              for b, lam, zp in (("J", 1.235, 1594), ("H", 1.662, 1024), ("K", 2.159, 666.7))]
     xray = PointSpec(band="X", frequency=2.418e17 * u.Hz, conversion="energy_flux", value="FX",
@@ -394,7 +404,8 @@ def test_bulk_table_is_fast():
 def test_registry_style_params_units_quantities_and_aliases():
     # the registry loader hands over parsed Units/Quantities and the 4FGL 'flux' alias
     spec = PointSpec(band="LAT", frequency=1732 * u.MeV, conversion="nufnu", value="nuFnu_Band_4",
-                     error="Unc_Flux_Band_hi_4", params={"unit": u.erg / u.cm**2 / u.s, "flux": "Flux_Band_4"},
+                     error="Unc_Flux_Band_hi_4",
+                     params={"unit": u.erg / u.cm**2 / u.s, "flux": "Flux_Band_4"},
                      upper_limit=UpperLimitRule(kind="null_error", column="Unc_Flux_Band_lo_4", sigma=2,
                                                 error_hi="Unc_Flux_Band_hi_4"))
     ra, dec = _radec(2)

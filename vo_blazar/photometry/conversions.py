@@ -81,7 +81,8 @@ def parse_quantity(value: Any, default_unit: u.UnitBase | str, *, catalogue: str
         try:
             return u.Quantity([p.to_value(unit, equivalencies=u.spectral()) for p in parts], unit)
         except u.UnitsError as exc:
-            raise ConversionError(f"{catalogue}: parameter '{what}' mixes incompatible units {value!r}") from exc
+            raise ConversionError(
+                f"{catalogue}: parameter '{what}' mixes incompatible units {value!r}") from exc
     if isinstance(value, str):
         try:
             return u.Quantity(value)
@@ -91,7 +92,8 @@ def parse_quantity(value: Any, default_unit: u.UnitBase | str, *, catalogue: str
     try:
         number = float(value)
     except (TypeError, ValueError) as exc:
-        raise ConversionError(f"{catalogue}: parameter '{what}' = {value!r} is not a number or quantity") from exc
+        raise ConversionError(
+            f"{catalogue}: parameter '{what}' = {value!r} is not a number or quantity") from exc
     return number * parse_unit(default_unit, catalogue=catalogue, column=what)
 
 
@@ -110,7 +112,8 @@ def without_counts(quantity: u.Quantity) -> u.Quantity:
     return quantity
 
 
-def _errors(error: u.Quantity | np.ndarray | None, shape: tuple, unit: u.UnitBase | None) -> u.Quantity | np.ndarray:
+def _errors(error: u.Quantity | np.ndarray | None, shape: tuple,
+            unit: u.UnitBase | None) -> u.Quantity | np.ndarray:
     """The error as a Quantity/array of ``shape``; missing or non-positive errors -> NaN."""
     if error is None:
         out = np.full(shape, np.nan)
@@ -305,7 +308,8 @@ def count_rate(rate: u.Quantity, frequency: u.Quantity, band_energy: u.Quantity 
         band_flux = band_flux.to(NUFNU_UNIT)
         err = err.to(NUFNU_UNIT)
     except u.UnitConversionError as exc:
-        raise ConversionError(f"count_rate: rate [{rate.unit}] x ecf [{ecf.unit}] is not an energy flux") from exc
+        raise ConversionError(
+            f"count_rate: rate [{rate.unit}] x ecf [{ecf.unit}] is not an energy flux") from exc
     return energy_flux(band_flux, frequency, band_energy, alpha, err)
 
 

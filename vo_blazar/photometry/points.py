@@ -22,9 +22,9 @@ Registry parameters read here (``PointSpec.params``):
 ``index_column``    photon_flux: column with the photon index of each row
 ``index_max``, ``index_fallback``  photon_flux: indices above ``index_max`` (5) become the fallback (2)
 ``ecf``, ``ecf_unit``   count_rate: energy conversion factor, default unit erg/cm2/s per ct/s
-``flux_column``     (alias ``flux``) when the value column is nuFnu but its errors (and the 4FGL-style upper limit)
-                    are given for a band flux: the relative error ``err / flux`` is applied to nuFnu,
-                    and a ``null_error`` limit is ``nuFnu * (flux + sigma * err_hi) / flux``
+``flux_column``     (alias ``flux``) when the value column is nuFnu but its errors (and the
+                    4FGL-style upper limit) are given for a band flux: the relative error
+                    ``err / flux`` is applied to nuFnu, and a ``null_error`` limit is ``nuFnu * (flux + sigma * err_hi) / flux``
 
 Columns may be addressed as ``name[k]`` or ``name[k, j]`` to take one element of a vector column
 (e.g. ``Flux_Band[2]``, ``Unc_Flux_Band[2, 1]`` in the 4FGL FITS file).
@@ -188,7 +188,8 @@ def _value_unit(catalogue: Catalogue, spec: PointSpec, column: str, column_unit:
             f"'{spec.conversion}' (expected something like {expected})")
     if _usable(column_unit) and _compatible(column_unit, expected, spec.frequency):
         if dec is not None and column_unit != dec:
-            log.debug(f"{catalogue.name}.{column}: using the column's unit {column_unit} (registry says {dec})")
+            log.debug(f"{catalogue.name}.{column}: using the column's unit {column_unit} "
+                      f"(registry says {dec})")
         return column_unit
     if dec is not None:
         if column_unit is not None and _usable(column_unit):
@@ -215,7 +216,8 @@ def _band_energy(catalogue: Catalogue, spec: PointSpec) -> u.Quantity:
     try:
         band = band.to(u.keV, equivalencies=u.spectral())
     except u.UnitConversionError as exc:
-        raise ConversionError(f"{catalogue.name}: band_energy {params['band_energy']!r} is not an energy") from exc
+        raise ConversionError(
+            f"{catalogue.name}: band_energy {params['band_energy']!r} is not an energy") from exc
     if band.shape != (2,) or not (0 < band[0].value < band[1].value):
         raise ConversionError(f"{catalogue.name}: band_energy must be [E1, E2] with 0 < E1 < E2, got {band}")
     return band
@@ -274,7 +276,8 @@ def _convert(catalogue: Catalogue, spec: PointSpec, cols: _Columns, values: np.n
             f, e = conv.ab_mag(values, nu, errors)
         else:
             if "zero_point" not in p:
-                raise ConversionError(f"{catalogue.name}: vega_mag point '{spec.band}' needs params['zero_point']")
+                raise ConversionError(
+                    f"{catalogue.name}: vega_mag point '{spec.band}' needs params['zero_point']")
             zp = conv.parse_quantity(p["zero_point"], "Jy", catalogue=catalogue.name, what="zero_point")
             f, e = conv.vega_mag(values, nu, zp, errors)
         return f.to_value(NUFNU_UNIT), e.to_value(NUFNU_UNIT)
@@ -369,7 +372,8 @@ def _points_for_spec(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> t
     if rule is not None:
         if rule.kind == "flag":
             if not rule.column:
-                raise ConversionError(f"{catalogue.name}: 'flag' upper-limit rule of '{spec.band}' needs a column")
+                raise ConversionError(
+                    f"{catalogue.name}: 'flag' upper-limit rule of '{spec.band}' needs a column")
             data, mask = cols.flag(rule.column)
             limit = _flag_matches(data, mask, tuple(rule.values)) & present
             limit_value = np.where(limit, values, np.nan)
@@ -398,11 +402,13 @@ def _points_for_spec(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> t
                                       f"('{spec.band}')")
             err = err_hi if err_hi is not None else None
             if err is None:
-                raise ConversionError(f"{catalogue.name}: 'nonpositive' rule of '{spec.band}' needs an error column")
+                raise ConversionError(
+                    f"{catalogue.name}: 'nonpositive' rule of '{spec.band}' needs an error column")
             limit = present & (values <= 0) & np.isfinite(err) & (err > 0)
             limit_value = np.where(limit, rule.sigma * err, np.nan)
         else:
-            raise ConversionError(f"{catalogue.name}: unknown upper-limit rule {rule.kind!r} for '{spec.band}'; "
+            raise ConversionError(f"{catalogue.name}: unknown upper-limit rule {rule.kind!r} for "
+                                  f"'{spec.band}'; "
                                   f"expected 'flag', 'null_error' or 'nonpositive'")
 
     detection = present & ~limit
@@ -496,7 +502,8 @@ def _corrections(catalogue: Catalogue, specs: list[PointSpec], pieces: list[dict
         if spec.correction == "extinction" and n:
             e_bv = lookup["extinction"][rows]
             factor = extinction_factor(np.full(n, spec.frequency.to_value(u.Hz)) * u.Hz, e_bv)
-            note = np.array([f"extinction CCM89 Rv={RV:g} E(B-V)={v:.3f} SFDx0.86" for v in e_bv], dtype=object)
+            note = np.array([f"extinction CCM89 Rv={RV:g} E(B-V)={v:.3f} SFDx0.86" for v in e_bv],
+                            dtype=object)
             unknown_ebv = ~np.isfinite(factor)
             factor[unknown_ebv] = 1.0
             note[unknown_ebv] = "extinction not applied: no E(B-V) at this position"
@@ -587,8 +594,9 @@ def convert_rows(catalogue: Catalogue, rows: Table) -> QTable:
     row = np.concatenate([p["row"] for p in pieces]) if pieces else np.array([], int)
     n = len(row)
     columns: dict[str, Any] = {
-        "frequency": np.concatenate([np.full(len(p["row"]), s.frequency.to_value(u.Hz, equivalencies=u.spectral()))
-                                     for s, p in zip(specs, pieces)]) if pieces else np.array([]),
+        "frequency": np.concatenate([
+            np.full(len(p["row"]), s.frequency.to_value(u.Hz, equivalencies=u.spectral()))
+            for s, p in zip(specs, pieces)]) if pieces else np.array([]),
         "nufnu": np.concatenate([p["nufnu"] for p in pieces]) if pieces else np.array([]),
         "nufnu_err": np.concatenate([p["nufnu_err"] for p in pieces]) if pieces else np.array([]),
         "upper_limit": np.concatenate([p["upper_limit"] for p in pieces]) if pieces else np.array([], bool),
@@ -599,7 +607,8 @@ def convert_rows(catalogue: Catalogue, rows: Table) -> QTable:
         "ra": ra[row],
         "dec": dec[row],
         "correction": np.concatenate([p["correction"] for p in pieces]) if pieces else np.array([]),
-        "correction_note": np.concatenate([p["correction_note"] for p in pieces]) if pieces else np.array([], str),
+        "correction_note": np.concatenate([p["correction_note"] for p in pieces])
+        if pieces else np.array([], str),
         "_row": row.astype(int),
     }
     if index_all is not None:

@@ -24,7 +24,8 @@ Registry parameters read here (``PointSpec.params``):
 ``ecf``, ``ecf_unit``   count_rate: energy conversion factor, default unit erg/cm2/s per ct/s
 ``flux_column``     (alias ``flux``) when the value column is nuFnu but its errors (and the
                     4FGL-style upper limit) are given for a band flux: the relative error
-                    ``err / flux`` is applied to nuFnu, and a ``null_error`` limit is ``nuFnu * (flux + sigma * err_hi) / flux``
+                    ``err / flux`` is applied to nuFnu, and a ``null_error`` limit is
+                    ``nuFnu * (flux + sigma * err_hi) / flux``
 
 Columns may be addressed as ``name[k]`` or ``name[k, j]`` to take one element of a vector column
 (e.g. ``Flux_Band[2]``, ``Unc_Flux_Band[2, 1]`` in the 4FGL FITS file).

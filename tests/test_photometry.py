@@ -11,7 +11,6 @@ from astropy import constants as const
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
-from scipy.integrate import quad
 
 from vo_blazar.exceptions import ConversionError
 from vo_blazar.photometry import (ab_mag, absorption_factor, ccm89, convert_rows, count_rate, ebv,
@@ -93,8 +92,9 @@ def test_energy_flux_integrates_back_to_the_band_flux(alpha):
     flux = 1e-12 * ERG
     f, _ = energy_flux([flux.value] * ERG, e0, band, alpha)
     # F_E(E) = nuFnu(E0)/E0 (E/E0)**-alpha ; its band integral must be the catalogue flux
-    integral, _ = quad(lambda e: f[0].value / e0.value * (e / e0.value) ** -alpha, 0.5, 2.0)
-    assert integral == pytest.approx(flux.value, rel=1e-9)
+    e = np.geomspace(0.5, 2.0, 20001)
+    integral = np.trapezoid(f[0].value / e0.value * (e / e0.value) ** -alpha, e)
+    assert integral == pytest.approx(flux.value, rel=1e-6)
 
 
 def test_photon_flux_index_two_is_analytic():

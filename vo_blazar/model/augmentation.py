@@ -1,0 +1,127 @@
+"""Band-dropout augmentation: blank whole wavebands of training SEDs so that which bands are
+present cannot decide the class on its own.
+
+The label leaks through coverage in the available catalogues (e.g. only blazars have radio and
+gamma points, apart from the z >= 3 radio quasars), so during training each present waveband of an
+SED is blanked with probability ``band_dropout``, and with probability ``optical_ir_only`` an SED is
+reduced to its infrared + optical cells, the coverage both classes share. Works on encoded
+``(N, L, 2)`` arrays so it costs one vectorised pass per epoch.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..exceptions import InputValueError
+
+__all__ = ["WAVEBAND_EDGES", "waveband_index", "band_dropout", "coverage_patterns", "coverage_weights"]
+
+#: Lower edges in log10(nu / Hz) of radio, mm, IR, optical, UV, X-ray, gamma (the registry's
+#: `WAVEBANDS` order). IR starts at 300 GHz-ish sub-mm/far-IR; optical spans 2MASS J .. SDSS u
+#: (log nu 14.38 .. 14.92); UV covers GALEX; gamma starts at log nu = 20 (the no-gamma cut).
+WAVEBAND_EDGES = (-np.inf, 11.0, 12.5, 14.35, 15.05, 16.5, 20.0)
+WAVEBAND_NAMES = ("radio", "mm", "ir", "optical", "uv", "xray", "gamma")
+
+
+def waveband_index(log_nu) -> np.ndarray:
+    """Index into ``WAVEBAND_NAMES`` for each log10 frequency (Hz)."""
+    log_nu = np.asarray(log_nu, dtype=float)
+    if not np.isfinite(log_nu).all():
+        raise InputValueError("grid frequencies must be finite")
+    return np.searchsorted(np.asarray(WAVEBAND_EDGES[1:]), log_nu, side="right")
+
+
+def _renormalise_shape(X: np.ndarray, floor: float, missing: float) -> None:
+    """Shift each SED so its brightest remaining detection maps to 1 again ('shape' scaling)."""
+    flux, ul = X[..., 0], X[..., 1]
+    present = flux > missing
+    det = present & (ul < 0.5)
+    top_det = np.where(det, flux, -np.inf).max(axis=1)
+    top_any = np.where(present, flux, -np.inf).max(axis=1)
+    top = np.where(np.isfinite(top_det), top_det, top_any)
+    ok = np.isfinite(top) & (top < 1.0)
+    if not ok.any():
+        return
+    t = (flux[ok] - floor) / (1.0 - floor)
+    shift = (1.0 - (top[ok] - floor) / (1.0 - floor))[:, None]
+    new = floor + (1.0 - floor) * np.clip(t + shift, 0.0, 1.0)
+    flux[ok] = np.where(present[ok], new, missing)
+
+
+def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *, p_band: float = 0.15,
+                 p_optical_ir: float = 0.2, missing_value: float = 0.0, shape_scaling: bool = False,
+                 floor: float = 0.01) -> np.ndarray:
+    """Return an augmented copy of ``X`` with whole wavebands blanked.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, L, 2)
+        Encoded SEDs (channel 0 scaled flux with ``missing_value`` for empty cells, channel 1
+        upper-limit flag).
+    log_nu : ndarray, shape (L,)
+        log10 frequency (Hz) of each grid cell.
+    rng : numpy.random.Generator
+    p_band : float
+        Probability that each waveband is blanked (at least one present band is always kept).
+    p_optical_ir : float
+        Probability that an SED keeps only its IR and optical cells (if it has any).
+    missing_value : float
+        Channel-0 value of an empty cell.
+    shape_scaling : bool
+        Inputs use the per-SED 'shape' scaling: re-anchor the brightest remaining detection at 1.
+    floor : float
+        The scaling's value of the faintest present cell.
+    """
+    X = np.array(X, dtype=np.float32, copy=True)
+    if X.ndim != 3 or X.shape[2] != 2 or X.shape[1] != np.size(log_nu):
+        raise InputValueError(f"X must have shape (N, {np.size(log_nu)}, 2), got {X.shape}")
+    band = waveband_index(log_nu)
+    n_band = len(WAVEBAND_NAMES)
+    onehot = np.zeros((np.size(log_nu), n_band), dtype=bool)
+    onehot[np.arange(band.size), band] = True
+    present_cells = X[..., 0] > missing_value
+    present_band = (present_cells[:, :, None] & onehot[None]).any(axis=1)  # (N, B)
+
+    drop = rng.random(present_band.shape) < p_band
+    # restrict to the shared IR + optical coverage for some SEDs that have it
+    oi = np.isin(np.arange(n_band), (2, 3))
+    has_oi = present_band[:, oi].any(axis=1)
+    restrict = (rng.random(X.shape[0]) < p_optical_ir) & has_oi
+    drop[restrict] = ~oi
+    # never blank every present band of an SED: then keep the SED unchanged
+    keeps = (present_band & ~drop).any(axis=1)
+    drop[~keeps] = False
+    cell_drop = drop[:, band] & present_cells  # (N, L)
+    if cell_drop.any():
+        X[..., 0][cell_drop] = missing_value
+        X[..., 1][cell_drop] = 0.0
+        if shape_scaling:
+            _renormalise_shape(X, floor, missing_value)
+    return X
+
+
+def coverage_patterns(X: np.ndarray, log_nu: np.ndarray, missing_value: float = 0.0) -> np.ndarray:
+    """Integer code of which wavebands each SED has (bit b set = waveband b present)."""
+    band = waveband_index(log_nu)
+    present = X[..., 0] > missing_value
+    code = np.zeros(X.shape[0], dtype=np.int64)
+    for b in np.unique(band):
+        code |= present[:, band == b].any(axis=1).astype(np.int64) << int(b)
+    return code
+
+
+def coverage_weights(patterns: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Sample weights equalising the two classes within each coverage pattern.
+
+    In a pattern seen for both classes each class gets half the pattern's total weight; a pattern
+    seen for one class only keeps weight 1 per SED. Weights are rescaled to mean 1.
+    """
+    y = np.asarray(y).astype(int)
+    w = np.ones(y.size, dtype=float)
+    for code in np.unique(patterns):
+        m = patterns == code
+        n1 = int(y[m].sum())
+        n0 = int(m.sum()) - n1
+        if n0 and n1:
+            w[m & (y == 1)] = m.sum() / (2.0 * n1)
+            w[m & (y == 0)] = m.sum() / (2.0 * n0)
+    return w / w.mean()

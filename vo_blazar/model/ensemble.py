@@ -1,0 +1,193 @@
+"""The shipped fold ensembles: loading them (Keras safe mode) and predicting mean and spread.
+
+A shipped model is a folder ``vo_blazar/data/models/<variant>/`` holding
+
+* ``fold_XX.keras`` -- one native Keras file per cross-validation fold (stock layers only);
+* ``grid.json`` -- the `~vo_blazar.grid.FrequencyGrid` the folds were trained on;
+* ``model_card.json`` -- architecture, threshold, calibration, metrics, data counts, limits and the
+  SHA-256 of every weight file (checked before loading, so a corrupted file is named, not guessed).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..exceptions import InputValueError, ModelError
+from ..logger import log
+
+__all__ = ["Ensemble", "load_ensemble", "MODELS_DIR", "VARIANTS", "sha256_of"]
+
+#: Folder of the shipped models (a plain path, like the grids: editable installs confuse
+#: importlib.resources.files for data folders without __init__).
+MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
+VARIANTS = ("gamma", "nogamma")
+CARD_NAME = "model_card.json"
+GRID_NAME = "grid.json"
+
+
+def sha256_of(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _load_keras(path: Path, expected_sha256: str | None):
+    import keras
+
+    if not path.is_file():
+        raise ModelError(f"model weight file {path} does not exist")
+    if expected_sha256 is not None and sha256_of(path) != expected_sha256:
+        raise ModelError(f"model weight file {path} is corrupted: its SHA-256 does not match the model card")
+    try:
+        return keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # Keras raises ValueError/OSError/zipfile errors for a damaged file
+        raise ModelError(f"model weight file {path} cannot be loaded by Keras ({type(exc).__name__}: {exc})") from exc
+
+
+class Ensemble:
+    """The fold models of one variant, their grid and their model card.
+
+    Parameters
+    ----------
+    models : list of keras.Model
+        One per fold.
+    grid : FrequencyGrid
+        The grid every model was trained on.
+    card : dict
+        The model card (threshold, calibration, metrics, ...).
+
+    Attributes
+    ----------
+    threshold : float
+        Predict "blazar" when the ensemble mean ``p >= threshold`` (the mean of the per-fold ROC
+        points closest to (0, 1), chosen on validation data; on the calibrated scale if the card
+        says the output is calibrated).
+    """
+
+    def __init__(self, models: list, grid, card: dict[str, Any]):
+        if not models:
+            raise ModelError("an ensemble needs at least one model")
+        self.models = list(models)
+        self.grid = grid
+        self.card = card
+        self.variant = card.get("variant", "?")
+        self.threshold = float(card["threshold"])
+        cal = card.get("calibration", {}) or {}
+        self._platt = None
+        if cal.get("method") == "platt":
+            self._platt = [(float(c["a"]), float(c["b"])) for c in cal["per_fold"]]
+            if len(self._platt) != len(self.models):
+                raise ModelError(f"model card lists {len(self._platt)} calibrations for {len(self.models)} folds")
+
+    def __len__(self) -> int:
+        return len(self.models)
+
+    def __repr__(self) -> str:
+        return (f"<Ensemble {self.variant!r}: {len(self)} folds, grid {getattr(self.grid, 'version', '?')}, "
+                f"threshold {self.threshold:.3f}>")
+
+    @property
+    def calibrated(self) -> bool:
+        return self._platt is not None
+
+    def predict_folds(self, X: np.ndarray, *, batch_size: int = 2048) -> np.ndarray:
+        """Per-fold probabilities, shape (n_folds, N) (calibrated if the card says so)."""
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim == 2:
+            X = X[None]
+        L = len(self.grid)
+        if X.ndim != 3 or X.shape[1:] != (L, 2):
+            raise InputValueError(f"input must have shape (N, {L}, 2) for grid {self.grid.version}, got {X.shape}")
+        if not np.isfinite(X).all():
+            raise InputValueError("input holds non-finite values")
+        out = np.empty((len(self.models), X.shape[0]), dtype=float)
+        for i, m in enumerate(self.models):
+            p = m.predict(X, batch_size=batch_size, verbose=0).ravel().astype(float)
+            if self._platt is not None:
+                a, b = self._platt[i]
+                z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
+                p = 1.0 / (1.0 + np.exp(-(a * z + b)))
+            out[i] = p
+        return out
+
+    def predict(self, X: np.ndarray, *, batch_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of p(blazar) over the folds.
+
+        Parameters
+        ----------
+        X : ndarray, shape (N, L, 2) or (L, 2)
+            Encoded with ``self.grid``.
+
+        Returns
+        -------
+        mean, std : ndarray, shape (N,)
+        """
+        p = self.predict_folds(X, batch_size=batch_size)
+        return p.mean(axis=0), p.std(axis=0)
+
+    def predict_seds(self, seds: Iterable) -> tuple[np.ndarray, np.ndarray]:
+        """Encode SED tables with the ensemble's grid and predict (mean, std)."""
+        X = self.grid.encode_many(list(seds))
+        return self.predict(X)
+
+    def classify(self, X: np.ndarray) -> np.ndarray:
+        """Boolean "is a blazar" at the card's threshold."""
+        return self.predict(X)[0] >= self.threshold
+
+
+def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None = None) -> Ensemble:
+    """Load a shipped (or user-trained) fold ensemble.
+
+    Parameters
+    ----------
+    variant : {"gamma", "nogamma"}
+        Which shipped model; ignored for the folder name when ``directory`` is given.
+    directory : path, optional
+        A model folder (``model_card.json``, ``grid.json``, ``fold_XX.keras``); default the
+        shipped ``vo_blazar/data/models/<variant>``.
+
+    Raises
+    ------
+    ModelError
+        A missing or corrupted card, grid or weight file (the message names the file).
+    """
+    from ..grid import FrequencyGrid
+
+    if directory is None:
+        if variant not in VARIANTS:
+            raise InputValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+        directory = MODELS_DIR / variant
+    directory = Path(directory)
+    card_path = directory / CARD_NAME
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ModelError(f"model card {card_path} does not exist") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"model card {card_path} cannot be read as JSON: {exc}") from exc
+    try:
+        weights = card["weights"]
+        config = card["model_config"]
+        card["threshold"]
+    except (KeyError, TypeError) as exc:
+        raise ModelError(f"model card {card_path} lacks required entry {exc}") from exc
+    grid = FrequencyGrid.load(directory / card.get("grid_file", GRID_NAME))
+    if len(grid) != int(config["grid_size"]):
+        raise ModelError(f"{directory}: grid has {len(grid)} cells but the model card says {config['grid_size']}")
+    models = []
+    for entry in weights:
+        path = directory / entry["file"]
+        m = _load_keras(path, entry.get("sha256"))
+        if tuple(m.input_shape[1:]) != (len(grid), 2):
+            raise ModelError(f"model weight file {path} expects input {m.input_shape[1:]}, grid gives {(len(grid), 2)}")
+        models.append(m)
+    log.debug(f"loaded {len(models)} fold models from {directory}")
+    return Ensemble(models, grid, card)

@@ -1,0 +1,298 @@
+"""k-fold cross-validated training and evaluation of the classifier.
+
+One call of `cross_validate` trains ``n_folds`` networks (stratified folds; inside each training
+part a stratified validation split for early stopping, the ROC threshold and Platt calibration),
+evaluates each on its unseen test fold, and runs the baselines on the same folds. The threshold
+and the calibration are chosen on the *validation* split and then applied to the test fold, so
+the test figures are honest (nothing is tuned on the data they are measured on).
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, train_test_split
+
+from ..exceptions import InputValueError
+from ..logger import log
+from .augmentation import band_dropout, coverage_patterns, coverage_weights
+from .baseline import CoverageBaseline, GradientBoostingBaseline
+from .config import ModelConfig, TrainingConfig
+from .evaluation import PlattScaler, binary_metrics, mean_std, roc_threshold, sparsest_mask
+from .network import build_model, set_seed
+from .saliency import gradient_saliency
+
+__all__ = ["FoldResult", "CVResult", "train_network", "cross_validate", "check_arrays",
+           "configure_threads", "save_for_shipping"]
+
+METRIC_KEYS = ("roc_auc", "pr_auc", "accuracy_blazar", "accuracy_nonblazar", "ece")
+
+
+def configure_threads(n: int | None = None) -> None:
+    """Limit TensorFlow's thread pools (the machine is shared; call before any TF work)."""
+    import tensorflow as tf
+
+    n = int(n or os.cpu_count() or 1)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n)
+        tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, n)))
+    except RuntimeError:  # already initialised: keep the existing pools
+        pass
+
+
+def check_arrays(X, y, grid_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate the network input: X float (N, L, 2) with finite values, y in {0, 1}."""
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 3 or X.shape[2] != 2:
+        raise InputValueError(f"X must have shape (N, L, 2) (flux, upper-limit flag), got {X.shape}")
+    if grid_size is not None and X.shape[1] != grid_size:
+        raise InputValueError(f"X has {X.shape[1]} grid cells but the model expects {grid_size}")
+    if y.shape != (X.shape[0],):
+        raise InputValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
+    if not np.isin(y, (0, 1)).all():
+        raise InputValueError("y must hold 0 (non-blazar) or 1 (blazar)")
+    X = X.astype(np.float32, copy=False)
+    if not np.isfinite(X).all():
+        raise InputValueError("X holds non-finite values; missing cells must be flagged numerically")
+    return X, y.astype(np.int64)
+
+
+def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, training: TrainingConfig,
+                  log_nu: np.ndarray, scaling_kind: str = "absolute", missing_value: float = 0.0,
+                  floor: float = 0.01, seed: int | None = None, verbose: bool = False):
+    """Train one network with band-dropout augmentation and early stopping on validation loss.
+
+    Returns
+    -------
+    model : keras.Model
+        With the weights of the best validation epoch restored.
+    history : dict
+        ``loss``, ``val_loss`` per epoch, ``best_epoch``, ``seconds_per_epoch``, ``seds_per_second``.
+    """
+    seed = training.seed if seed is None else seed
+    model = build_model(config, seed=seed)
+    rng = np.random.default_rng(seed)
+    weights = None
+    if training.coverage_balance:
+        weights = coverage_weights(coverage_patterns(X_train, log_nu, missing_value), y_train)
+    yf_train = np.asarray(y_train, dtype=np.float32)
+    yf_val = np.asarray(y_val, dtype=np.float32)
+    hist: dict[str, Any] = {"loss": [], "val_loss": [], "epoch_seconds": []}
+    best, best_w, wait = np.inf, model.get_weights(), 0
+    for epoch in range(training.epochs):
+        t0 = time.perf_counter()
+        Xa = X_train
+        if training.band_dropout or training.optical_ir_only:
+            Xa = band_dropout(X_train, log_nu, rng, p_band=training.band_dropout,
+                              p_optical_ir=training.optical_ir_only, missing_value=missing_value,
+                              shape_scaling=scaling_kind == "shape", floor=floor)
+        h = model.fit(Xa, yf_train, batch_size=training.batch_size, epochs=1, shuffle=True,
+                      sample_weight=weights, verbose=0)
+        val_loss = float(model.evaluate(X_val, yf_val, batch_size=1024, verbose=0))
+        hist["epoch_seconds"].append(time.perf_counter() - t0)
+        hist["loss"].append(float(h.history["loss"][-1]))
+        hist["val_loss"].append(val_loss)
+        if verbose:
+            log.info(f"  epoch {epoch + 1}: loss {hist['loss'][-1]:.4f} val_loss {val_loss:.4f} "
+                     f"({hist['epoch_seconds'][-1]:.1f} s)")
+        if val_loss < best - 1e-4:
+            best, best_w, wait = val_loss, model.get_weights(), 0
+            hist["best_epoch"] = epoch + 1
+        else:
+            wait += 1
+            if wait >= training.patience:
+                break
+    model.set_weights(best_w)
+    sec = float(np.mean(hist["epoch_seconds"]))
+    hist["seconds_per_epoch"] = sec
+    hist["seds_per_second"] = float(len(X_train) / sec)
+    hist["epochs_run"] = len(hist["loss"])
+    return model, hist
+
+
+@dataclass
+class FoldResult:
+    """Everything measured on one cross-validation fold."""
+
+    fold: int
+    n_train: int
+    n_val: int
+    n_test: int
+    threshold: float
+    platt: dict[str, float]
+    metrics: dict[str, Any]
+    metrics_calibrated: dict[str, Any]
+    metrics_sparsest: dict[str, Any]
+    metrics_rest: dict[str, Any]
+    metrics_leakage_controlled: dict[str, Any] | None
+    baselines: dict[str, dict[str, Any]]
+    saliency: list[float]
+    history: dict[str, Any]
+    model_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class CVResult:
+    """Folds of one cross-validated run plus out-of-fold predictions."""
+
+    variant: str
+    model_config: ModelConfig
+    training: TrainingConfig
+    log_nu: np.ndarray
+    folds: list[FoldResult] = field(default_factory=list)
+    oof: np.ndarray | None = None          # out-of-fold p_blazar, raw
+    oof_calibrated: np.ndarray | None = None
+    y: np.ndarray | None = None
+    wall_seconds: float = 0.0
+
+    def summary(self, which: str = "metrics") -> dict[str, dict[str, float]]:
+        """Mean and std over folds of `METRIC_KEYS` from the per-fold dicts named ``which``."""
+        rows = [getattr(f, which) for f in self.folds if getattr(f, which)]
+        return {k: mean_std([r[k] for r in rows]) for k in METRIC_KEYS} if rows else {}
+
+    def baseline_summary(self, name: str, which: str = "test") -> dict[str, dict[str, float]]:
+        rows = [f.baselines[name][which] for f in self.folds if name in f.baselines]
+        return {k: mean_std([r[k] for r in rows]) for k in METRIC_KEYS} if rows else {}
+
+    def threshold(self) -> float:
+        """Mean of the per-fold validation thresholds (what the shipped ensemble uses)."""
+        return float(np.mean([f.threshold for f in self.folds]))
+
+    def saliency(self) -> np.ndarray:
+        return np.mean([f.saliency for f in self.folds], axis=0)
+
+
+def _predict(model, X: np.ndarray) -> np.ndarray:
+    return model.predict(X, batch_size=2048, verbose=0).ravel()
+
+
+def save_for_shipping(model, config: ModelConfig, path: Path) -> Path:
+    """Save weights in a fresh, uncompiled copy (no optimizer state) as a native ``.keras`` file."""
+    clean = build_model(config, compile=False)
+    clean.set_weights(model.get_weights())
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clean.save(path)
+    return path
+
+
+def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: TrainingConfig | None = None,
+                   variant: str = "gamma", scaling_kind: str = "absolute", missing_value: float = 0.0,
+                   floor: float = 0.01, same_coverage: dict[str, np.ndarray] | None = None,
+                   out_dir: str | os.PathLike | None = None, baselines: bool = True,
+                   saliency_samples: int = 1000, folds: list[int] | None = None,
+                   progress: Callable[[str], None] | None = None) -> CVResult:
+    """Stratified k-fold cross-validation of the network and the baselines.
+
+    Parameters
+    ----------
+    X : ndarray, shape (N, L, 2)
+        Encoded SEDs (channel 0 scaled flux, ``missing_value`` in empty cells; channel 1 upper-limit flag).
+    y : ndarray, shape (N,)
+        1 = blazar, 0 = non-blazar.
+    log_nu : ndarray, shape (L,)
+        log10 frequency (Hz) of the grid cells (for the band-dropout augmentation).
+    model_config, training : ModelConfig, TrainingConfig
+    variant : str
+        Name recorded with the results ("gamma" / "nogamma").
+    scaling_kind : {"absolute", "shape"}
+        How channel 0 was scaled (the augmentation re-anchors 'shape' SEDs).
+    same_coverage : dict, optional
+        The leakage-controlled evaluation set: ``{"X": (M, L, 2), "rows": (M,) row indices into X}``:
+        the same sources restricted to the bands both classes share. Each fold's network and
+        baselines are evaluated on the members of its test fold.
+    out_dir : path, optional
+        Where fold models are written as ``fold_XX.keras``.
+    baselines : bool
+        Also run the gradient-boosting and coverage-only baselines on the same folds.
+    saliency_samples : int
+        Test SEDs per fold used for the gradient saliency.
+    folds : list of int, optional
+        Run only these folds (quick measurements); default all.
+    """
+    training = training or TrainingConfig()
+    X, y = check_arrays(X, y, model_config.grid_size)
+    log_nu = np.asarray(log_nu, dtype=float)
+    if log_nu.shape != (X.shape[1],):
+        raise InputValueError(f"log_nu must have one value per grid cell ({X.shape[1]}), got {log_nu.shape}")
+    say = progress or log.info
+    t_all = time.perf_counter()
+    result = CVResult(variant=variant, model_config=model_config, training=training, log_nu=log_nu,
+                      oof=np.full(len(y), np.nan), oof_calibrated=np.full(len(y), np.nan), y=y)
+    skf = StratifiedKFold(n_splits=training.n_folds, shuffle=True, random_state=training.seed)
+    n_points = (X[..., 0] > missing_value).sum(axis=1)
+    sc_fold_of_row = None
+    if same_coverage is not None:
+        sc_rows = np.asarray(same_coverage["rows"])
+        sc_X = np.asarray(same_coverage["X"], dtype=np.float32)
+        if sc_X.shape[0] != sc_rows.size or sc_X.shape[1:] != X.shape[1:]:
+            raise InputValueError("same_coverage X must be (M, L, 2) on the same grid, with one row index per SED")
+        sc_fold_of_row = {int(r): i for i, r in enumerate(sc_rows)}
+    for k, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y)):
+        if folds is not None and k not in folds:
+            continue
+        seed = training.seed + k
+        set_seed(seed)
+        tr_i, va_i = train_test_split(tr, test_size=training.val_fraction, stratify=y[tr], random_state=seed)
+        t0 = time.perf_counter()
+        model, hist = train_network(model_config, X[tr_i], y[tr_i], X[va_i], y[va_i], training=training,
+                                    log_nu=log_nu, scaling_kind=scaling_kind, missing_value=missing_value,
+                                    floor=floor, seed=seed)
+        hist["train_seconds"] = time.perf_counter() - t0
+        p_val = _predict(model, X[va_i])
+        p_te = _predict(model, X[te])
+        thr = roc_threshold(y[va_i], p_val)
+        platt = PlattScaler().fit(y[va_i], p_val)
+        thr_cal = float(platt(np.array([thr]))[0])  # monotone map: same decisions after calibration
+        m = binary_metrics(y[te], p_te, thr)
+        m_cal = binary_metrics(y[te], platt(p_te), thr_cal)
+        sparse = sparsest_mask(n_points[te], 0.1)
+        m_sparse = binary_metrics(y[te][sparse], p_te[sparse], thr)
+        m_rest = binary_metrics(y[te][~sparse], p_te[~sparse], thr)
+        m_sparse["max_points"] = int(n_points[te][sparse].max())
+        result.oof[te] = p_te
+        result.oof_calibrated[te] = platt(p_te)
+        sc_te = None
+        m_leak = None
+        if sc_fold_of_row is not None:
+            sc_te = np.array([sc_fold_of_row[int(r)] for r in te if int(r) in sc_fold_of_row], dtype=int)
+            if sc_te.size and 0 < y[sc_rows[sc_te]].sum() < sc_te.size:
+                p_sc = _predict(model, sc_X[sc_te])
+                m_leak = binary_metrics(y[sc_rows[sc_te]], p_sc, thr)
+        sal = gradient_saliency(model, X[te][:saliency_samples]).tolist()
+        base: dict[str, dict[str, Any]] = {}
+        if baselines:
+            for name, cls in (("gradient_boosting", GradientBoostingBaseline), ("coverage_only", CoverageBaseline)):
+                b = cls(seed=seed, missing_value=missing_value).fit(X[tr], y[tr])
+                pb_val = b.predict_proba(X[va_i])
+                # refit-free threshold: chosen on the validation rows (seen in training, so slightly optimistic)
+                tb = roc_threshold(y[va_i], pb_val) if 0 < y[va_i].sum() < len(va_i) else 0.5
+                base[name] = {"test": binary_metrics(y[te], b.predict_proba(X[te]), tb)}
+                if sc_te is not None and sc_te.size and 0 < y[sc_rows[sc_te]].sum() < sc_te.size:
+                    base[name]["leakage_controlled"] = binary_metrics(
+                        y[sc_rows[sc_te]], b.predict_proba(sc_X[sc_te]), tb)
+        path = None
+        if out_dir is not None:
+            path = str(save_for_shipping(model, model_config, Path(out_dir) / f"fold_{k:02d}.keras"))
+        fr = FoldResult(fold=k, n_train=len(tr_i), n_val=len(va_i), n_test=len(te), threshold=thr,
+                        platt=platt.to_dict(), metrics=m, metrics_calibrated=m_cal, metrics_sparsest=m_sparse,
+                        metrics_rest=m_rest, metrics_leakage_controlled=m_leak, baselines=base, saliency=sal,
+                        history=hist, model_path=path)
+        result.folds.append(fr)
+        leak = f", same-coverage AUC {m_leak['roc_auc']:.4f}" if m_leak else ""
+        gb = f", GBM AUC {base['gradient_boosting']['test']['roc_auc']:.4f}" if base else ""
+        say(f"[{variant}] fold {k + 1}/{training.n_folds}: ROC AUC {m['roc_auc']:.4f}, "
+            f"acc blazar {m['accuracy_blazar']:.3f} non-blazar {m['accuracy_nonblazar']:.3f}{leak}{gb}; "
+            f"{hist['epochs_run']} epochs, {hist['seconds_per_epoch']:.1f} s/epoch")
+        import keras
+        keras.backend.clear_session()
+    result.wall_seconds = time.perf_counter() - t_all
+    return result

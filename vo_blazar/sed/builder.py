@@ -161,10 +161,18 @@ def _inside_ellipse(catalogue: Catalogue, rows: Table, pos: SkyCoord, target: Sk
 def _convert(catalogue: Catalogue, rows: Table, target: SkyCoord):
     from ..photometry import convert_rows
     points = convert_rows(catalogue, rows)
+    _drop_internal(points)
     if len(points):
         pos = SkyCoord(points["ra"], points["dec"], frame="icrs")
         points["separation"] = target.separation(pos).to(u.arcsec)
     return points
+
+
+def _drop_internal(points, keep=()) -> None:
+    """Remove photometry's book-keeping columns (``_row``, ...) that are not part of the SED schema."""
+    extra = [c for c in points.colnames if c.startswith("_") and c not in keep]
+    if extra:
+        points.remove_columns(extra)
 
 
 def _describe(exc: BaseException) -> str:
@@ -266,6 +274,7 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
             return None
         from ..photometry import convert_rows
         points = convert_rows(catalogue, matched)
+        _drop_internal(points, keep=(INDEX_COLUMN,))
         if len(points) == 0:
             return None
         owner = np.asarray(points[INDEX_COLUMN], dtype=np.int64)

@@ -54,6 +54,8 @@ def _print_sed(sed) -> None:
           f"(radius {sed.meta['radius'].to_value(u.arcsec):g} arcsec, "
           f"{'offline snapshot' if sed.meta.get('offline') else 'live VO'}): {len(sed)} points")
     show = sed["frequency", "nufnu", "nufnu_err", "upper_limit", "catalog", "band", "separation"]
+    for name, fmt in (("frequency", ".4e"), ("nufnu", ".4e"), ("nufnu_err", ".2e"), ("separation", ".2f")):
+        show[name].info.format = fmt
     show.pprint(max_lines=-1, max_width=-1)
     for name, reason in sed.meta.get("failures", {}).items():
         print(f"  failed: {name}: {reason}")

@@ -128,22 +128,35 @@ class PlattScaler:
         n1, n0 = y.sum(), y.size - y.sum()
         t = np.where(y == 1, (n1 + 1) / (n1 + 2), 1 / (n0 + 2))
         z = self._logit(p)
-        w = np.array([1.0, 0.0])
         X = np.column_stack([z, np.ones_like(z)])
+
+        def loss(w):
+            s = X @ w
+            # log(1 + exp(s)) - t s, written stably
+            return float(np.sum(np.logaddexp(0.0, s) - t * s) + 0.5 * l2 * w @ w)
+
+        w = np.array([1.0, 0.0])
+        f = loss(w)
         for _ in range(n_iter):
-            q = 1 / (1 + np.exp(-(X @ w)))
+            q = 0.5 * (1.0 + np.tanh(0.5 * (X @ w)))  # sigmoid without overflow
             g = X.T @ (q - t) + l2 * w
             H = (X * (q * (1 - q))[:, None]).T @ X + l2 * np.eye(2)
             step = np.linalg.solve(H, g)
-            w -= step
-            if np.abs(step).max() < 1e-8:
+            # damped Newton: halve the step until the loss decreases (plain Newton can overshoot)
+            lam = 1.0
+            while lam > 1e-6 and loss(w - lam * step) > f:
+                lam *= 0.5
+            w = w - lam * step
+            f_new = loss(w)
+            if abs(f - f_new) < 1e-10 * max(1.0, abs(f)):
                 break
+            f = f_new
         self.a, self.b = float(w[0]), float(w[1])
         return self
 
     def __call__(self, p) -> np.ndarray:
         z = self._logit(p)
-        return 1 / (1 + np.exp(-(self.a * z + self.b)))
+        return 0.5 * (1.0 + np.tanh(0.5 * (self.a * z + self.b)))
 
     def to_dict(self) -> dict[str, float]:
         return {"a": self.a, "b": self.b}

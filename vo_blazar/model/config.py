@@ -150,6 +150,7 @@ PRESETS: dict[str, ModelConfig] = {
     "paper": ModelConfig(filters=(64, 128, 256, 512), lstm_units=672, dense=(1024, 512, 256),
                          dropout=0.3),
     "cpu": ModelConfig(filters=(16, 32, 64, 128), lstm_units=32, dense=(64, 32), dropout=0.2),
+    "wide": ModelConfig(filters=(32, 64, 128, 256), lstm_units=64, dense=(128, 64), dropout=0.2),
     "tiny": ModelConfig(filters=(4, 8, 8, 16), lstm_units=8, dense=(8,), dropout=0.0,
                         learning_rate=3e-3),
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from astropy import units as u
@@ -28,8 +28,10 @@ _SUFFIX = ".ecsv.gz"
 _PRIVATE = ("_origin", "_origin_row", "_dereddened")
 
 
-def _snapshot_dir():
-    return resources.files("vo_blazar").joinpath("data", "snapshot")
+def _snapshot_dir() -> Path:
+    # a plain path next to the package: importlib.resources' MultiplexedPath (editable installs,
+    # namespace sub-folders) cannot open files, and the snapshot is always installed unzipped
+    return Path(__file__).resolve().parent.parent / "data" / "snapshot"
 
 
 @functools.lru_cache(maxsize=1)
@@ -69,10 +71,9 @@ class SnapshotAccess(CatalogueAccess):
         name = catalogue.name
         with self._lock:
             if name not in self._tables:
-                res = _snapshot_dir().joinpath(name + _SUFFIX)
-                if res.is_file():
-                    with resources.as_file(res) as path:
-                        table = Table.read(path, format="ascii.ecsv")
+                path = _snapshot_dir() / (name + _SUFFIX)
+                if path.is_file():
+                    table = Table.read(path, format="ascii.ecsv")
                     coords = SkyCoord(np.asarray(table[catalogue.ra_column], float),
                                       np.asarray(table[catalogue.dec_column], float),
                                       unit=u.deg, frame="icrs")

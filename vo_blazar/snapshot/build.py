@@ -566,6 +566,7 @@ def _write_provenance(shared, out, col, counts, dropped, n_names, version) -> No
                 cells = [c.strip() for c in line.split("|")]
                 src = f"{cells[2]} @ {cells[3][:12]} : {cells[4]}" if len(cells) > 5 else ""
                 break
+        src = src or "see shared/data/PROVENANCE.md (section 'Added after the first assembly')"
         lines.append(f"| `{f}` | `{_sha256(shared / f)}` | {src} |")
     lines += ["", "## What became what", ""]
     for f in ORIGINS:

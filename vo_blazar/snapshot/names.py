@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -99,10 +98,8 @@ def build_name_table(shared: Path, files: dict[str, str]) -> Table:
 
 @functools.lru_cache(maxsize=1)
 def _table() -> Table:
-    res = resources.files("vo_blazar").joinpath("data", "snapshot", NAMES_FILE)
-    with resources.as_file(res) as path:
-        t = Table.read(path, format="ascii.ecsv")
-    return t
+    path = Path(__file__).resolve().parent.parent / "data" / "snapshot" / NAMES_FILE
+    return Table.read(path, format="ascii.ecsv")
 
 
 @functools.lru_cache(maxsize=1)

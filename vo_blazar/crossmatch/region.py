@@ -10,7 +10,9 @@ position angle east of north) from the 4FGL-DR4 table.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
+from importlib import resources
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
@@ -188,20 +190,27 @@ def _norm_4fgl(name: str) -> str:
     return re.sub(r"\s+", "", str(name)).upper()
 
 
+@functools.lru_cache(maxsize=1)
+def _shipped_4fgl() -> Table:
+    # the snapshot's 4FGL-DR4 slice carries Source_Name and the Conf_95_* ellipse columns
+    res = resources.files("vo_blazar").joinpath("data", "snapshot", "4FGL-DR4.ecsv.gz")
+    if not res.is_file():
+        raise InputValueError("this installation ships no 4FGL-DR4 table (data/snapshot/"
+                              "4FGL-DR4.ecsv.gz); pass fermi_table= (a Table with Source_Name, "
+                              "RAJ2000, DEJ2000, Conf_95_*)")
+    with resources.as_file(res) as path:
+        return Table.read(path, format="ascii.ecsv")
+
+
 def load_4fgl_table() -> Table:
-    """The 4FGL-DR4 table the package ships (offline snapshot).
+    """The 4FGL-DR4 table the package ships (the offline snapshot's slice, all 7,195 sources).
 
     Raises
     ------
     InputValueError
         When the installed package has no 4FGL table (pass ``fermi_table=`` instead).
     """
-    try:  # the snapshot owns the shipped slices; imported lazily so crossmatch works without it
-        from ..snapshot import load_catalogue_table
-    except ImportError as exc:
-        raise InputValueError("this installation ships no 4FGL-DR4 table; pass fermi_table= (a "
-                              "Table with Source_Name, RAJ2000, DEJ2000, Conf_95_*)") from exc
-    return load_catalogue_table("4FGL-DR4")
+    return _shipped_4fgl()
 
 
 def fermi_ellipse(name: str, *, fermi_table: Table | None = None) -> EllipseRegion:
@@ -231,7 +240,8 @@ def fermi_ellipse(name: str, *, fermi_table: Table | None = None) -> EllipseRegi
     want = _norm_4fgl(name)
     hit = np.flatnonzero(names == want)
     if not len(hit):
-        close = difflib.get_close_matches(want, list(names), n=3, cutoff=0.8)
+        original = {n: str(o).strip() for n, o in zip(names, table["Source_Name"])}
+        close = [original[c] for c in difflib.get_close_matches(want, list(original), n=3, cutoff=0.8)]
         hint = f"; close names: {close}" if close else ""
         raise InputValueError(f"{name!r} is not a source of the 4FGL table ({len(names)} "
                               f"sources){hint}")

@@ -269,7 +269,7 @@ class SourceList:
                     flux_column = name
                     break
             else:
-                notes.append(f"{role} list: no column with a {want} unit; its flux is left empty "
+                notes.append(f"{role} list: no column with a unit of {want}; its flux is left empty "
                              "(alpha_rx needs both fluxes)")
                 return None, None
         if flux_column not in table.colnames:

@@ -139,3 +139,22 @@ def test_build_sed_needs_a_scalar_and_build_seds_a_nonempty_array():
         build_sed(SkyCoord([1, 2], [3, 4], unit="deg"), catalogs=[RADIO], access=access())
     with pytest.raises(InputValueError, match="empty"):
         build_seds(SkyCoord([], [], unit="deg"), catalogs=[RADIO], access=access())
+
+
+def test_sexagesimal_position_columns_are_read():
+    rows = Table({"RA": ["10 00 00.00", "10 00 00.00"], "DEC": ["+02 00 02.0", "+02 01 00.0"],
+                  "S": [1.0, 2.0] * u.mJy, "e_S": [0.1, 0.2] * u.mJy})
+    sed = build_sed(TARGET, catalogs=[RADIO], access=_TextAccess(rows))
+    assert len(sed) == 1 and sed["separation"][0].to_value(u.arcsec) == pytest.approx(2.0, abs=0.01)
+
+
+class _TextAccess(CatalogueAccess):
+    """Returns its synthetic rows unfiltered (positions as sexagesimal text, as VizieR serves NVSS)."""
+
+    name = "synthetic-text"
+
+    def __init__(self, rows):
+        self.rows = rows
+
+    def cone(self, catalogue, coord, radius):
+        return self.rows

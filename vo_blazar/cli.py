@@ -77,17 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _optional_commands():
-    """Subcommands that live next to their feature (classify, demo, train, candidates)."""
-    registers = []
-    for module, attr in (("vo_blazar.classify_cli", "register"),
-                         ("vo_blazar.model.cli", "register"),
-                         ("vo_blazar.crossmatch.cli", "register")):
-        try:
-            mod = __import__(module, fromlist=[attr])
-        except ImportError:
-            continue
-        registers.append(getattr(mod, attr))
-    return registers
+    """Subcommands that live next to their feature (classify/demo, train, candidates)."""
+    from . import classify_cli
+    from .crossmatch import cli as candidates_cli
+    return [classify_cli.register, candidates_cli.register, _register_train]
+
+
+def _register_train(sub, add_common) -> None:
+    from .model import train_cli
+    p = sub.add_parser("train", help="cross-validated training of the shipped networks")
+    train_cli.add_arguments(p)
+    p.set_defaults(func=train_cli.train_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,53 @@
+"""The vo-blazar command line and target parsing (offline snapshot; no network)."""
+import pytest
+from astropy.coordinates import SkyCoord
+from astropy.table import QTable
+
+from vo_blazar.cli import main
+from vo_blazar.exceptions import InputValueError, NameResolutionError
+from vo_blazar.target import parse_target
+
+TXS = SkyCoord(77.35818, 5.69315, unit="deg")
+
+
+@pytest.mark.parametrize("text", ["77.35818 5.69315", "77.35818, 5.69315", "05h09m25.96s +05d41m35.3s",
+                                  "05:09:25.96 +05:41:35.3"])
+def test_parse_target_coordinates(text):
+    assert parse_target(text, offline=True).separation(TXS).arcsec < 1.0
+
+
+def test_parse_target_name_offline():
+    assert parse_target("TXS 0506+056", offline=True).separation(TXS).arcsec < 5
+    assert parse_target("txs0506+056", offline=True).separation(TXS).arcsec < 5
+
+
+def test_parse_target_errors():
+    with pytest.raises(InputValueError, match="-90 <= Dec <= 90"):
+        parse_target("10 95", offline=True)
+    with pytest.raises(NameResolutionError, match="offline snapshot"):
+        parse_target("Not A Real Source 123", offline=True)
+
+
+def test_cli_sed_offline_writes_ecsv(tmp_path, capsys):
+    out = tmp_path / "txs.ecsv"
+    assert main(["sed", "TXS 0506+056", "--offline", "-o", str(out)]) == 0
+    sed = QTable.read(out)
+    assert {"NVSS", "AllWISE", "2RXS", "4FGL-DR4"} <= set(sed["catalog"])
+    assert sed["nufnu"].unit == "erg / (s cm2)"
+    assert "wrote" in capsys.readouterr().out
+
+
+def test_cli_sed_prints_table(capsys):
+    assert main(["sed", "77.35818", "5.69315", "--offline", "--catalogs", "NVSS"]) == 0
+    text = capsys.readouterr().out
+    assert "NVSS" in text and "1 points" in text
+
+
+def test_cli_user_errors_exit_2_with_one_line(capsys):
+    assert main(["sed", "Not A Real Source 123", "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
+    assert main(["sed", "10", "20", "--offline", "--radius", "7200"]) == 2
+    assert "radius" in capsys.readouterr().err
+    assert main(["sed", "10", "20", "--offline", "--catalogs", "NOPE"]) == 2
+    assert "NOPE" in capsys.readouterr().err

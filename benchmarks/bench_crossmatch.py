@@ -33,7 +33,7 @@ def synthetic_sky(n: int, seed: int) -> SkyCoord:
 
 
 def synthetic_classifier(coords, **kwargs):
-    """Stand-in classifier for timing: ~2 ms of NumPy work per position, p from the position."""
+    """Stand-in classifier for timing: a few ms of NumPy work per position, p from the position."""
     n = len(coords)
     acc = np.zeros(n)
     for _ in range(100):

@@ -106,7 +106,7 @@ def inside_unassociated_ellipses(coords: SkyCoord) -> tuple[np.ndarray, int]:
     return hit, len(f)
 
 
-def offline_coverage(coords: SkyCoord, radius=15 * u.arcsec) -> dict[str, int]:
+def offline_coverage(coords: SkyCoord, radius=15 * u.arcsec) -> tuple[dict[str, int], np.ndarray]:
     """How many positions have a row of each offline-snapshot catalogue within ``radius``.
 
     This is exactly what ``classify(..., offline=True)`` can see at these positions.
@@ -126,7 +126,7 @@ def offline_coverage(coords: SkyCoord, radius=15 * u.arcsec) -> dict[str, int]:
         n_cats += hit
     out["any snapshot catalogue"] = int(any_hit.sum())
     out["3 or more catalogues"] = int((n_cats >= 3).sum())
-    return out
+    return out, any_hit
 
 
 def main(argv=None) -> int:
@@ -134,6 +134,8 @@ def main(argv=None) -> int:
     ap.add_argument("--classify", action="store_true", help="run the recovery test (needs the shipped model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N pairs (quick look)")
     ap.add_argument("--dask", type=int, default=0, help="classify on a LocalCluster with N workers")
+    ap.add_argument("--online", action="store_true",
+                    help="classify with the live VO instead of the offline snapshot (see the coverage caveat)")
     ap.add_argument("--output", type=Path, default=None, help="write the ranked recovery table (.ecsv)")
     args = ap.parse_args(argv)
 
@@ -175,10 +177,13 @@ def main(argv=None) -> int:
           f"{inside.sum()} ({(inside & any_known).sum()} of them known blazars)")
 
     # 4. what the offline data cover here
-    cov = offline_coverage(rc)
+    cov, covered = offline_coverage(rc)
     print("NVSS positions with a row of the offline snapshot within 15\" (per catalogue):")
     for k, v in cov.items():
         print(f"  {k}: {v}")
+    print(f"  covered positions that are known blazars: {(covered & any_known).sum()} of "
+          f"{covered.sum()}; known blazars with no snapshot row: {(any_known & ~covered).sum()}; "
+          f"other positions with no snapshot row: {(~covered & ~any_known).sum()}")
 
     if not args.classify:
         print("recovery test not run (pass --classify; needs the shipped model)")
@@ -193,7 +198,7 @@ def main(argv=None) -> int:
         client = Client(cluster)
     t0 = time.perf_counter()
     res = candidates(xray, radio, xray_error=21 * u.arcsec, known=KnownBlazars.combine(*lists.values()),
-                     drop_known=False, classifier=classify, offline=True, client=client)
+                     drop_known=False, classifier=classify, offline=not args.online, client=client)
     dt = time.perf_counter() - t0
     if client is not None:
         client.close()

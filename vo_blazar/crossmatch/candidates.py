@@ -19,9 +19,7 @@ import os
 from typing import Callable
 
 import numpy as np
-from astropy import constants as const
 from astropy import units as u
-from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from ..config import offline_mode

@@ -60,7 +60,7 @@ class KnownBlazars:
     @property
     def origins(self) -> list[str]:
         """The catalogues this list was built from."""
-        return sorted(set(self.table["origin"]))
+        return sorted({str(o) for o in self.table["origin"]})
 
     # ---- constructors -------------------------------------------------------------------------
     @classmethod

@@ -442,7 +442,7 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vo_blazar.dataset.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", default=None, help="SED archive (default: build/archive/seds.h5)")
+    parser.add_argument("--archive", default=None, help="SED archive (default: the shipped vo_blazar/data/archive/seds.h5)")
     parser.add_argument("--docs", default=str(DOCS), help="docs folder")
     args = parser.parse_args(argv)
     print(write_report(args.archive, args.docs))

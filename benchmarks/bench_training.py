@@ -38,12 +38,15 @@ def grid_for(name: str, scaling: str):
     return g.with_scaling(scaling)
 
 
+ARCHIVE = None
+
+
 def real_arrays(grid):
     from vo_blazar.dataset import load_training_arrays
     from vo_blazar.model.train_cli import _same_coverage_rows
 
-    X, y, meta = load_training_arrays(grid, variant="gamma")
-    Xs, ys, ms = load_training_arrays(grid, variant="gamma", subset="same_coverage")
+    X, y, meta = load_training_arrays(grid, variant="gamma", path=ARCHIVE)
+    Xs, ys, ms = load_training_arrays(grid, variant="gamma", subset="same_coverage", path=ARCHIVE)
     return X, y, {"X": Xs, "rows": _same_coverage_rows(meta, ms)}
 
 
@@ -114,7 +117,10 @@ def main(argv=None):
     ap.add_argument("--subsample", type=int, default=6000)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--archive", default=None, help="SED archive (default: the data set's default path)")
     args = ap.parse_args(argv)
+    global ARCHIVE
+    ARCHIVE = args.archive
     from vo_blazar.model.training import configure_threads
 
     configure_threads(args.threads)

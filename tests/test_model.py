@@ -233,3 +233,20 @@ def test_corrupted_or_missing_weights_raise_model_error(tmp_path):
         load_ensemble(directory=tmp_path)
     with pytest.raises(ModelError, match="model_card.json"):
         load_ensemble(directory=tmp_path / "nowhere")
+
+
+def test_shared_view_copies_put_blazars_in_the_shared_pattern():
+    from vo_blazar.model.augmentation import shared_view_copies
+
+    X = np.zeros((3, L, 2), np.float32)
+    shared = np.zeros(L, bool)
+    shared[[12, 13, 14]] = True
+    X[0, [12, 13, 14], 0] = [0.5, 0.6, 0.7]          # exactly the shared cells (quasar-like): no copy
+    X[1, [2, 12, 13, 14], 0] = [1.0, 0.5, 0.6, 0.7]  # shared cells and radio: copied, radio blanked
+    X[2, [2, 12, 13], 0] = [1.0, 0.5, 0.6]          # lacks a shared cell: not eligible
+    y = np.array([0, 1, 1])
+    Xc, yc = shared_view_copies(X, y, shared, copies=2)
+    assert Xc.shape == (2, L, 2) and yc.tolist() == [1, 1]
+    assert np.array_equal(Xc[0, :, 0] > 0, shared)
+    Xs, _ = shared_view_copies(X, y, shared, copies=1, shape_scaling=True)
+    assert Xs[0, 14, 0] == pytest.approx(1.0)         # re-anchored at the brightest remaining cell

@@ -13,7 +13,8 @@ import numpy as np
 
 from ..exceptions import InputValueError
 
-__all__ = ["WAVEBAND_EDGES", "waveband_index", "band_dropout", "coverage_patterns", "coverage_weights"]
+__all__ = ["WAVEBAND_EDGES", "waveband_index", "band_dropout", "restrict_to_cells", "shared_view_copies",
+           "coverage_patterns", "coverage_weights"]
 
 #: Lower edges in log10(nu / Hz) of radio, mm, IR, optical, UV, X-ray, gamma (the registry's
 #: `WAVEBANDS` order). IR starts at 300 GHz-ish sub-mm/far-IR; optical spans 2MASS J .. SDSS u
@@ -49,7 +50,7 @@ def _renormalise_shape(X: np.ndarray, floor: float, missing: float) -> None:
 
 def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *, p_band: float = 0.15,
                  p_optical_ir: float = 0.2, missing_value: float = 0.0, shape_scaling: bool = False,
-                 floor: float = 0.01) -> np.ndarray:
+                 floor: float = 0.01, shared_cells: np.ndarray | None = None, p_shared: float = 0.0) -> np.ndarray:
     """Return an augmented copy of ``X`` with whole wavebands blanked.
 
     Parameters
@@ -70,6 +71,10 @@ def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *,
         Inputs use the per-SED 'shape' scaling: re-anchor the brightest remaining detection at 1.
     floor : float
         The scaling's value of the faintest present cell.
+    shared_cells : ndarray of bool, shape (L,), optional
+        The cells both classes share (the leakage-controlled bands).
+    p_shared : float
+        Probability that an SED with a detection in every shared cell is reduced to exactly those.
     """
     X = np.array(X, dtype=np.float32, copy=True)
     if X.ndim != 3 or X.shape[2] != 2 or X.shape[1] != np.size(log_nu):
@@ -91,12 +96,57 @@ def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *,
     keeps = (present_band & ~drop).any(axis=1)
     drop[~keeps] = False
     cell_drop = drop[:, band] & present_cells  # (N, L)
+    if shared_cells is not None and p_shared > 0:
+        shared_cells = np.asarray(shared_cells, bool)
+        pick = _eligible(X, shared_cells, missing_value) & (rng.random(X.shape[0]) < p_shared)
+        cell_drop[pick] = present_cells[pick] & ~shared_cells[None]
     if cell_drop.any():
         X[..., 0][cell_drop] = missing_value
         X[..., 1][cell_drop] = 0.0
         if shape_scaling:
             _renormalise_shape(X, floor, missing_value)
     return X
+
+
+def _eligible(X: np.ndarray, cells: np.ndarray, missing_value: float) -> np.ndarray:
+    """SEDs with a detection (not an upper limit) in every one of ``cells``."""
+    det = (X[..., 0] > missing_value) & (X[..., 1] < 0.5)
+    return det[:, cells].all(axis=1)
+
+
+def restrict_to_cells(X: np.ndarray, cells: np.ndarray, which: np.ndarray | None = None, *,
+                      missing_value: float = 0.0, shape_scaling: bool = False, floor: float = 0.01) -> np.ndarray:
+    """Blank every cell outside the boolean mask ``cells`` for the SEDs selected by ``which`` (in place).
+
+    This is the encoding of the leakage-controlled evaluation (only the bands both classes share),
+    applied to training SEDs so that "exactly these bands present" stops meaning "non-blazar".
+    """
+    which = np.ones(X.shape[0], bool) if which is None else np.asarray(which, bool)
+    if not which.any():
+        return X
+    sub = X[which]
+    sub[:, ~cells, 0] = missing_value
+    sub[:, ~cells, 1] = 0.0
+    if shape_scaling:
+        _renormalise_shape(sub, floor, missing_value)
+    X[which] = sub
+    return X
+
+
+def shared_view_copies(X: np.ndarray, y: np.ndarray, cells: np.ndarray, *, copies: int = 1,
+                       missing_value: float = 0.0, shape_scaling: bool = False,
+                       floor: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Extra training SEDs: the SEDs that have all ``cells`` *and more*, reduced to ``cells``.
+
+    In the catalogues here such SEDs are almost all blazars (the SDSS quasars have exactly the
+    twelve shared bands), so the copies put blazars into the quasars' coverage pattern.
+    """
+    ok = _eligible(X, cells, missing_value) & ((X[..., 0] > missing_value) & ~cells[None]).any(axis=1)
+    if copies < 1 or not ok.any():
+        return X[:0].copy(), y[:0].copy()
+    Xc = restrict_to_cells(np.array(X[ok], copy=True), cells, missing_value=missing_value,
+                           shape_scaling=shape_scaling, floor=floor)
+    return np.concatenate([Xc] * copies), np.concatenate([y[ok]] * copies)
 
 
 def coverage_patterns(X: np.ndarray, log_nu: np.ndarray, missing_value: float = 0.0) -> np.ndarray:

@@ -39,11 +39,19 @@ class GradientBoostingBaseline:
         return np.concatenate([flux, X[..., 1]], axis=1)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "GradientBoostingBaseline":
-        self.clf.fit(self._features(X), np.asarray(y).astype(int))
+        F = self._features(X)
+        # all-missing or constant columns carry nothing (and all-NaN ones break sklearn's binning)
+        finite = np.isfinite(F)
+        lo = np.where(finite, F, np.inf).min(axis=0)
+        hi = np.where(finite, F, -np.inf).max(axis=0)
+        self._keep = finite.any(axis=0) & ((hi > lo) | ~finite.all(axis=0))
+        if not self._keep.any():
+            self._keep[:] = True
+        self.clf.fit(F[:, self._keep], np.asarray(y).astype(int))
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        return self.clf.predict_proba(self._features(X))[:, 1]
+        return self.clf.predict_proba(self._features(X)[:, self._keep])[:, 1]
 
 
 class CoverageBaseline(GradientBoostingBaseline):

@@ -39,6 +39,11 @@ class ModelConfig:
         Dropout rate after each hidden dense layer.
     learning_rate : float
         Adam learning rate.
+    standardize : bool
+        Standardise each grid cell's present values with training-set statistics inside the
+        network (stock ``Normalization`` layer; missing cells stay 0) and add the presence mask as
+        extra channels. Without it, differences of a few tenths of a dex between SEDs are tiny input
+        differences and the network barely learns shapes.
     """
 
     grid_size: int = 64
@@ -51,6 +56,7 @@ class ModelConfig:
     dense_activation: str = "relu"
     dropout: float = 0.2
     learning_rate: float = 1e-3
+    standardize: bool = True
 
     def __post_init__(self):
         if int(self.grid_size) < 1:
@@ -112,6 +118,12 @@ class TrainingConfig:
     optical_ir_only : float
         Probability that a training SED is reduced to its infrared-optical bands only, the
         coverage that both classes share.
+    shared_only : float
+        Probability that a training SED with every leakage-controlled (shared) band is reduced to
+        exactly those bands.
+    shared_copies : int
+        Extra copies of the training SEDs that have every shared band and more, reduced to the
+        shared bands (coverage-balanced sampling: blazars in the quasars' coverage pattern).
     coverage_balance : bool
         Weight training SEDs so that, within each band-coverage pattern, both classes weigh
         the same (patterns seen for one class only keep weight 1).
@@ -125,6 +137,8 @@ class TrainingConfig:
     seed: int = 20240601
     band_dropout: float = 0.15
     optical_ir_only: float = 0.2
+    shared_only: float = 0.3
+    shared_copies: int = 2
     coverage_balance: bool = False
 
     def __post_init__(self):
@@ -132,7 +146,7 @@ class TrainingConfig:
             raise InputValueError(f"n_folds must be >= 2, got {self.n_folds!r}")
         if not 0.0 < float(self.val_fraction) < 0.5:
             raise InputValueError(f"val_fraction must be in (0, 0.5), got {self.val_fraction!r}")
-        for name in ("band_dropout", "optical_ir_only"):
+        for name in ("band_dropout", "optical_ir_only", "shared_only"):
             v = float(getattr(self, name))
             if not 0.0 <= v < 1.0:
                 raise InputValueError(f"{name} must be in [0, 1), got {v!r}")

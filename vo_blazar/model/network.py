@@ -14,7 +14,9 @@ import keras  # noqa: E402
 
 from .config import ModelConfig  # noqa: E402
 
-__all__ = ["build_model", "set_seed", "count_layers"]
+import numpy as np  # noqa: E402
+
+__all__ = ["build_model", "set_seed", "count_layers", "input_statistics"]
 
 
 def set_seed(seed: int) -> None:
@@ -22,7 +24,29 @@ def set_seed(seed: int) -> None:
     keras.utils.set_random_seed(int(seed))
 
 
-def build_model(config: ModelConfig, *, seed: int | None = None, compile: bool = True) -> keras.Model:
+def input_statistics(X: np.ndarray, missing_value: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Per-cell mean and variance of the *present* values (channel 0; channel 1 is left as is).
+
+    Returns ``(mean, variance)``, each ``(L, 2)`` float32; cells never present get mean 0,
+    variance 1, and channel 1 gets mean 0, variance 1 (the upper-limit flag stays 0/1).
+    """
+    flux = np.asarray(X)[..., 0].astype(np.float64)
+    present = flux > missing_value
+    n = present.sum(axis=0)
+    s1 = np.where(present, flux, 0).sum(axis=0)
+    s2 = np.where(present, flux ** 2, 0).sum(axis=0)
+    mean = np.where(n > 0, s1 / np.maximum(n, 1), 0.0)
+    var = np.where(n > 1, s2 / np.maximum(n, 1) - mean ** 2, 1.0)
+    var = np.where(var > 1e-6, var, 1.0)
+    L = flux.shape[1]
+    m = np.zeros((L, 2), np.float32)
+    v = np.ones((L, 2), np.float32)
+    m[:, 0], v[:, 0] = mean, var
+    return m, v
+
+
+def build_model(config: ModelConfig, *, seed: int | None = None, compile: bool = True,
+                input_stats: tuple[np.ndarray, np.ndarray] | None = None) -> keras.Model:
     """Build (and compile) the classifier.
 
     Four blocks of ``Conv1D(kernel, activation) + MaxPooling1D(2)`` with growing filter counts,
@@ -37,6 +61,9 @@ def build_model(config: ModelConfig, *, seed: int | None = None, compile: bool =
         If given, seeds all generators first, so the initial weights are reproducible.
     compile : bool
         Compile with Adam and binary cross-entropy.
+    input_stats : (mean, variance), optional
+        Per-cell statistics from `input_statistics` (used when ``config.standardize``); default
+        the identity (mean 0, variance 1). They are stored in the model file.
 
     Returns
     -------
@@ -47,6 +74,16 @@ def build_model(config: ModelConfig, *, seed: int | None = None, compile: bool =
         set_seed(seed)
     inp = keras.Input(shape=(config.grid_size, config.channels), name="sed_grid")
     x = inp
+    if config.standardize:
+        if input_stats is None:
+            input_stats = (np.zeros((config.grid_size, config.channels), np.float32),
+                           np.ones((config.grid_size, config.channels), np.float32))
+        mean, var = (np.asarray(a, np.float32) for a in input_stats)
+        # presence mask from stock layers: present cells are >= the scaling floor (0.01), missing 0
+        present = keras.layers.ReLU(max_value=1.0, name="present")(keras.layers.Rescaling(1e3, name="x1000")(inp))
+        z = keras.layers.Normalization(axis=(1, 2), mean=mean, variance=var, name="standardise")(inp)
+        z = keras.layers.Multiply(name="zero_missing")([z, present])
+        x = keras.layers.Concatenate(name="with_mask")([z, present])
     for i, f in enumerate(config.filters):
         x = keras.layers.Conv1D(f, config.kernel_size, padding="same", activation=config.activation,
                                 name=f"conv{i + 1}")(x)
@@ -64,6 +101,11 @@ def build_model(config: ModelConfig, *, seed: int | None = None, compile: bool =
     return model
 
 
+#: Input-preprocessing layers (standardisation and presence mask), not part of the paper's stack.
+PREPROCESSING_LAYERS = frozenset({"x1000", "present", "standardise", "zero_missing", "with_mask"})
+
+
 def count_layers(model: keras.Model) -> int:
-    """Number of layers, not counting the input layer (the paper's count)."""
-    return sum(1 for layer in model.layers if not isinstance(layer, keras.layers.InputLayer))
+    """Number of layers as the paper counts them: no input layer, no input preprocessing."""
+    return sum(1 for layer in model.layers
+               if not isinstance(layer, keras.layers.InputLayer) and layer.name not in PREPROCESSING_LAYERS)

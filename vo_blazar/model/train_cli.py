@@ -25,11 +25,11 @@ __all__ = ["run_training", "train_command", "add_arguments", "main", "default_lo
 REPO_DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def default_loader(grid, variant: str, subset: str | None = None):
+def default_loader(grid, variant: str, subset: str | None = None, *, archive: str | Path | None = None):
     """``vo_blazar.dataset.load_training_arrays`` (the labelled archive) -> X, y, meta."""
     from ..dataset import load_training_arrays
 
-    return load_training_arrays(grid, variant=variant, subset=subset)
+    return load_training_arrays(grid, variant=variant, subset=subset, path=archive)
 
 
 def _same_coverage_rows(meta, meta_sc) -> np.ndarray:
@@ -57,7 +57,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
                  band_dropout: float | None = None, optical_ir_only: float | None = None,
                  out_dir: str | Path | None = None, docs_dir: str | Path | None = None,
                  threads: int | None = None, folds: Sequence[int] | None = None, baselines: bool = True,
-                 loader: Callable | None = None, grid_factory: Callable | None = None,
+                 archive: str | Path | None = None, loader: Callable | None = None, grid_factory: Callable | None = None,
                  progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
     """Cross-validate and ship one ensemble per variant.
 
@@ -78,8 +78,10 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
         TensorFlow threads.
     folds : sequence of int, optional
         Run only these folds (measurements; the result is then not a full ensemble).
+    archive : path, optional
+        The SED archive (default: ``vo_blazar.dataset``'s default path).
     loader : callable, optional
-        ``loader(grid, variant, subset) -> (X, y, meta)``; default `default_loader`.
+        ``loader(grid, variant, subset) -> (X, y, meta)``; default `default_loader` on ``archive``.
     grid_factory : callable, optional
         ``grid_factory(variant) -> FrequencyGrid``; default ``default_grid(variant)``.
 
@@ -95,7 +97,9 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
 
     say = progress or log.info
     configure_threads(threads)
-    loader = loader or default_loader
+    if loader is None:
+        def loader(grid, variant, subset):
+            return default_loader(grid, variant, subset, archive=archive)
     if grid_factory is None:
         from ..grid import default_grid
 
@@ -191,6 +195,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default all cores)")
     parser.add_argument("--out", default=None, help="model folder root (default: the package's shipped models)")
     parser.add_argument("--docs", default=None, help="docs folder for model_card.rst and plots (default: none)")
+    parser.add_argument("--archive", default=None, help="SED archive (default: the data set's default path)")
     parser.add_argument("--no-baselines", action="store_true", help="skip the gradient-boosting baselines")
     return parser
 
@@ -200,7 +205,7 @@ def train_command(args: argparse.Namespace) -> int:
     variants = VARIANTS if args.variant == "both" else (args.variant,)
     cards = run_training(variants=variants, preset=args.preset, scaling=args.scaling, n_folds=args.folds,
                          epochs=args.epochs, patience=args.patience, seed=args.seed, threads=args.threads,
-                         out_dir=args.out, docs_dir=args.docs, baselines=not args.no_baselines,
+                         out_dir=args.out, docs_dir=args.docs, archive=args.archive, baselines=not args.no_baselines,
                          progress=lambda s: print(s, flush=True))
     for v, c in cards.items():
         m = c["metrics"]

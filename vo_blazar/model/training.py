@@ -19,11 +19,11 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from ..exceptions import InputValueError
 from ..logger import log
-from .augmentation import band_dropout, coverage_patterns, coverage_weights
+from .augmentation import band_dropout, coverage_patterns, coverage_weights, shared_view_copies
 from .baseline import CoverageBaseline, GradientBoostingBaseline
 from .config import ModelConfig, TrainingConfig
 from .evaluation import PlattScaler, binary_metrics, mean_std, roc_threshold, sparsest_mask
-from .network import build_model, set_seed
+from .network import build_model, input_statistics, set_seed
 from .saliency import gradient_saliency
 
 __all__ = ["FoldResult", "CVResult", "train_network", "cross_validate", "check_arrays",
@@ -64,7 +64,8 @@ def check_arrays(X, y, grid_size: int | None = None) -> tuple[np.ndarray, np.nda
 
 def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, training: TrainingConfig,
                   log_nu: np.ndarray, scaling_kind: str = "absolute", missing_value: float = 0.0,
-                  floor: float = 0.01, seed: int | None = None, verbose: bool = False):
+                  floor: float = 0.01, shared_cells: np.ndarray | None = None, seed: int | None = None,
+                  verbose: bool = False):
     """Train one network with band-dropout augmentation and early stopping on validation loss.
 
     Returns
@@ -75,7 +76,14 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
         ``loss``, ``val_loss`` per epoch, ``best_epoch``, ``seconds_per_epoch``, ``seds_per_second``.
     """
     seed = training.seed if seed is None else seed
-    model = build_model(config, seed=seed)
+    shape = scaling_kind == "shape"
+    if shared_cells is not None and training.shared_copies:
+        Xc, yc = shared_view_copies(X_train, np.asarray(y_train), np.asarray(shared_cells, bool),
+                                    copies=training.shared_copies, missing_value=missing_value,
+                                    shape_scaling=shape, floor=floor)
+        X_train = np.concatenate([X_train, Xc])
+        y_train = np.concatenate([np.asarray(y_train), yc])
+    model = build_model(config, seed=seed, input_stats=input_statistics(X_train, missing_value))
     rng = np.random.default_rng(seed)
     weights = None
     if training.coverage_balance:
@@ -87,10 +95,11 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
     for epoch in range(training.epochs):
         t0 = time.perf_counter()
         Xa = X_train
-        if training.band_dropout or training.optical_ir_only:
+        if training.band_dropout or training.optical_ir_only or (shared_cells is not None and training.shared_only):
             Xa = band_dropout(X_train, log_nu, rng, p_band=training.band_dropout,
                               p_optical_ir=training.optical_ir_only, missing_value=missing_value,
-                              shape_scaling=scaling_kind == "shape", floor=floor)
+                              shape_scaling=shape, floor=floor, shared_cells=shared_cells,
+                              p_shared=training.shared_only)
         h = model.fit(Xa, yf_train, batch_size=training.batch_size, epochs=1, shuffle=True,
                       sample_weight=weights, verbose=0)
         val_loss = float(model.evaluate(X_val, yf_val, batch_size=1024, verbose=0))
@@ -175,8 +184,10 @@ def _predict(model, X: np.ndarray) -> np.ndarray:
 
 
 def save_for_shipping(model, config: ModelConfig, path: Path) -> Path:
-    """Save weights in a fresh, uncompiled copy (no optimizer state) as a native ``.keras`` file."""
-    clean = build_model(config, compile=False)
+    """Save weights in an uncompiled clone (no optimizer state) as a native ``.keras`` file."""
+    import keras
+
+    clean = keras.models.clone_model(model)
     clean.set_weights(model.get_weights())
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -236,6 +247,10 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
         if sc_X.shape[0] != sc_rows.size or sc_X.shape[1:] != X.shape[1:]:
             raise InputValueError("same_coverage X must be (M, L, 2) on the same grid, with one row index per SED")
         sc_fold_of_row = {int(r): i for i, r in enumerate(sc_rows)}
+        # the cells of the shared bands: every same-coverage SED fills exactly these
+        shared_cells = (sc_X[..., 0] > missing_value).any(axis=0)
+    else:
+        shared_cells = None
     for k, (tr, te) in enumerate(skf.split(np.zeros(len(y)), y)):
         if folds is not None and k not in folds:
             continue
@@ -245,7 +260,7 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
         t0 = time.perf_counter()
         model, hist = train_network(model_config, X[tr_i], y[tr_i], X[va_i], y[va_i], training=training,
                                     log_nu=log_nu, scaling_kind=scaling_kind, missing_value=missing_value,
-                                    floor=floor, seed=seed)
+                                    floor=floor, shared_cells=shared_cells, seed=seed)
         hist["train_seconds"] = time.perf_counter() - t0
         p_val = _predict(model, X[va_i])
         p_te = _predict(model, X[te])

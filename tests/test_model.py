@@ -217,7 +217,8 @@ def test_corrupted_or_missing_weights_raise_model_error(tmp_path):
     _ship(tmp_path)
     bad = tmp_path / "fold_01.keras"
     data = bytearray(bad.read_bytes())
-    data[len(data) // 2: len(data) // 2 + 64] = b"\0" * 64
+    mid = len(data) // 2
+    data[mid: mid + 64] = bytes(b ^ 0xFF for b in data[mid: mid + 64])  # flip bits (zeroing may change nothing)
     bad.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="fold_01.keras"):
         load_ensemble(directory=tmp_path)
@@ -250,3 +251,23 @@ def test_shared_view_copies_put_blazars_in_the_shared_pattern():
     assert np.array_equal(Xc[0, :, 0] > 0, shared)
     Xs, _ = shared_view_copies(X, y, shared, copies=1, shape_scaling=True)
     assert Xs[0, 14, 0] == pytest.approx(1.0)         # re-anchored at the brightest remaining cell
+
+
+def test_compact_models_drops_optimizer_keeps_predictions(tmp_path):
+    from vo_blazar.model.ensemble import compact_models
+
+    cfg = _ship(tmp_path, n_folds=1)
+    X, y = synthetic_arrays(64)
+    m = build_model(cfg, seed=3)
+    m.fit(X, y, epochs=1, verbose=0)       # compiled and trained: the optimizer state is saved too
+    path = tmp_path / "fold_00.keras"
+    m.save(path)
+    card = json.loads((tmp_path / "model_card.json").read_text())
+    card["weights"][0]["sha256"] = sha256_of(path)
+    (tmp_path / "model_card.json").write_text(json.dumps(card))
+    before = path.stat().st_size
+    entries = compact_models(tmp_path)
+    assert path.stat().st_size < before
+    assert entries[0]["sha256"] == sha256_of(path)
+    ens = load_ensemble(directory=tmp_path)
+    np.testing.assert_allclose(ens.predict_folds(X)[0], m.predict(X, verbose=0).ravel(), atol=1e-6)

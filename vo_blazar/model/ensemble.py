@@ -20,7 +20,7 @@ import numpy as np
 from ..exceptions import InputValueError, ModelError
 from ..logger import log
 
-__all__ = ["Ensemble", "load_ensemble", "MODELS_DIR", "VARIANTS", "sha256_of"]
+__all__ = ["Ensemble", "load_ensemble", "compact_models", "MODELS_DIR", "VARIANTS", "sha256_of"]
 
 #: Folder of the shipped models (a plain path, like the grids: editable installs confuse
 #: importlib.resources.files for data folders without __init__).
@@ -191,3 +191,52 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
         models.append(m)
     log.debug(f"loaded {len(models)} fold models from {directory}")
     return Ensemble(models, grid, card)
+
+
+def compact_models(directory: str | os.PathLike, *, float16: bool = False, check: bool = True) -> list[dict[str, Any]]:
+    """Re-save every fold file of a model folder without optimizer state; update the card's hashes.
+
+    Parameters
+    ----------
+    directory : path
+        A model folder (``model_card.json`` + ``fold_XX.keras``).
+    float16 : bool
+        Not implemented for storage: Keras saves variables in their own dtype, so half precision
+        would change the computation; kept as a parameter so the choice is explicit.
+    check : bool
+        Verify that predictions on random inputs are unchanged (to 1e-6).
+
+    Returns
+    -------
+    list of dict
+        The card's new ``weights`` entries.
+    """
+    import keras
+
+    if float16:
+        raise InputValueError("float16 storage is not supported: it would change the network's arithmetic")
+    directory = Path(directory)
+    card_path = directory / CARD_NAME
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    rng = np.random.default_rng(0)
+    entries = []
+    for entry in card["weights"]:
+        path = directory / entry["file"]
+        model = _load_keras(path, entry.get("sha256"))
+        clean = keras.Model.from_config(model.get_config())
+        clean.set_weights(model.get_weights())
+        tmp = path.with_name(path.stem + ".tmp.keras")
+        clean.save(tmp)
+        if check:
+            X = np.where(rng.random((64, *model.input_shape[1:])) < 0.4, rng.random((64, *model.input_shape[1:])), 0)
+            X = X.astype(np.float32)
+            X[..., 1] = (X[..., 1] > 0.9).astype(np.float32)
+            again = keras.models.load_model(tmp, safe_mode=True, compile=False)
+            if not np.allclose(model.predict(X, verbose=0), again.predict(X, verbose=0), atol=1e-6):
+                tmp.unlink()
+                raise ModelError(f"re-saving {path} changed its predictions")
+        tmp.replace(path)
+        entries.append({"file": entry["file"], "sha256": sha256_of(path), "bytes": path.stat().st_size})
+    card["weights"] = entries
+    card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    return entries

@@ -68,6 +68,11 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
                   verbose: bool = False):
     """Train one network with band-dropout augmentation and early stopping on validation loss.
 
+    With ``shared_cells`` (the leakage-controlled bands), the training set gains
+    ``training.shared_copies`` shared-band views of the SEDs that have those bands and more, and
+    the validation set gains one such view each, so the stopping epoch also reflects how well the
+    network separates the classes when coverage is identical.
+
     Returns
     -------
     model : keras.Model
@@ -83,6 +88,11 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
                                     shape_scaling=shape, floor=floor)
         X_train = np.concatenate([X_train, Xc])
         y_train = np.concatenate([np.asarray(y_train), yc])
+        # early stopping must also see the shared-band view, which is learned more slowly than coverage
+        Xv, yv = shared_view_copies(X_val, np.asarray(y_val), np.asarray(shared_cells, bool), copies=1,
+                                    missing_value=missing_value, shape_scaling=shape, floor=floor)
+        X_val = np.concatenate([X_val, Xv])
+        y_val = np.concatenate([np.asarray(y_val), yv])
     model = build_model(config, seed=seed, input_stats=input_statistics(X_train, missing_value))
     rng = np.random.default_rng(seed)
     weights = None
@@ -184,10 +194,14 @@ def _predict(model, X: np.ndarray) -> np.ndarray:
 
 
 def save_for_shipping(model, config: ModelConfig, path: Path) -> Path:
-    """Save weights in an uncompiled clone (no optimizer state) as a native ``.keras`` file."""
+    """Save the weights in an uncompiled copy (no optimizer state) as a native ``.keras`` file.
+
+    ``keras.models.clone_model`` keeps the optimizer (tripling the file); rebuilding from the
+    layer config does not.
+    """
     import keras
 
-    clean = keras.models.clone_model(model)
+    clean = keras.Model.from_config(model.get_config())
     clean.set_weights(model.get_weights())
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -112,12 +112,18 @@ def _plots(result, plot_dir: Path, *, offline=None, radius=None) -> None:
         return
     seds = build_seds(SkyCoord(result["ra"][ok], result["dec"][ok], unit="deg"),
                       None if radius is None else radius * u.arcsec, offline=offline)
+    written, skipped = 0, []
     for row, sed in zip(result[ok], seds):
+        if row["n_points"] + row["n_upper_limits"] == 0:
+            skipped.append(str(row["name"]))   # nothing to draw; the table row says why
+            continue
         safe = "".join(ch if ch.isalnum() or ch in "+-_." else "_" for ch in str(row["name"]))
         p = row["p_blazar"]
         save_sed_plot(sed, plot_dir / f"{safe}.png", title=str(row["name"]),
                       p_blazar=None if not np.isfinite(p) else float(p))
-    print(f"wrote {ok.sum()} SED plots to {plot_dir}/")
+        written += 1
+    print(f"wrote {written} SED plots to {plot_dir}/"
+          + (f"; no plot for {len(skipped)} source(s) without photometry: {', '.join(skipped)}" if skipped else ""))
 
 
 def run_demo(args) -> int:

@@ -245,5 +245,5 @@ def save_sed_plot(sed: Table, path: str | Path, *, p_blazar: float | None = None
     else:
         plot_sed(sed, ax=ax, title=title, p_blazar=p_blazar)
     fig.savefig(path, dpi=dpi)
-    log.info(f"SED plot written to {path}")
+    log.debug(f"SED plot written to {path}")
     return path

@@ -211,12 +211,13 @@ def write_docs(docs_dir: str | Path, *, root: str | Path | None = None) -> Path:
     cards = [read_card(root / v / CARD_NAME) for v in VARIANTS if (root / v / CARD_NAME).exists()]
     static = docs_dir / "_static" / "model"
     extra = {}
-    for name in ("tradeoff", "scaling_comparison", "same_coverage_trained"):
+    for name in ("tradeoff", "scaling_comparison", "same_coverage_trained", "inference"):
         p = static / f"{name}.json"
         extra[name] = json.loads(p.read_text()) if p.exists() else None
     path = docs_dir / "model_card.rst"
     path.write_text(render_rst(cards, tradeoff=extra["tradeoff"], scaling_comparison=extra["scaling_comparison"],
-                               same_coverage_trained=extra["same_coverage_trained"]), encoding="utf-8")
+                               same_coverage_trained=extra["same_coverage_trained"], inference=extra["inference"]),
+                    encoding="utf-8")
     return path
 
 

@@ -47,6 +47,9 @@ def _same_coverage_rows(meta, meta_sc) -> np.ndarray:
 
 def _counts(y: np.ndarray, meta) -> dict[str, Any]:
     d: dict[str, Any] = {"n_total": int(y.size), "n_blazar": int(y.sum()), "n_nonblazar": int(y.size - y.sum())}
+    info = dict(getattr(meta, "meta", {}) or {})
+    d["archive"] = {k: info[k] for k in ("format", "build_command", "registry_version", "radius_arcsec",
+                                         "sources_sha256", "n_sources", "n_points", "n_without_points") if k in info}
     if meta is not None and "origin" in getattr(meta, "colnames", []):
         origins, n = np.unique(np.asarray(meta["origin"]).astype(str), return_counts=True)
         d["per_origin"] = {o: int(k) for o, k in zip(origins, n)}

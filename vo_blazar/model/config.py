@@ -5,7 +5,7 @@ architecture of every shipped model is rebuilt from ``ModelConfig.to_dict()`` al
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from ..exceptions import InputValueError

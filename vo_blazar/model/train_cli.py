@@ -94,7 +94,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     dict
         variant -> model card (as written to ``model_card.json``).
     """
-    from .card import build_card, render_rst, write_card
+    from .card import build_card, write_card
     from .figures import plot_cv
     from .network import build_model
     from .training import configure_threads, cross_validate

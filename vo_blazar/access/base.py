@@ -26,6 +26,9 @@ class CatalogueAccess(ABC):
 
     #: short name used in cache keys and provenance ("vo", "snapshot")
     name: str = "abstract"
+    #: whether catalogues should be queried in parallel threads: worth it for network I/O; an
+    #: in-memory access only loses time to the GIL
+    concurrent: bool = True
 
     @abstractmethod
     def cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity) -> Table:

@@ -59,6 +59,8 @@ def _check_coords(coords) -> SkyCoord:
 class SnapshotAccess(CatalogueAccess):
     """Answer cone searches from the embedded offline snapshot (no network)."""
 
+    concurrent = False  # answers from memory: threads would only contend for the GIL
+
     name = "snapshot"
 
     def __init__(self):

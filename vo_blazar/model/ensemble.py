@@ -90,17 +90,26 @@ class Ensemble:
     def __len__(self) -> int:
         return len(self.models)
 
-    def _fast(self, i: int):
-        """Fold ``i`` as a graph function with a fixed input signature (traced once)."""
-        if not hasattr(self, "_fns"):
-            self._fns = {}
-        if i not in self._fns:
+    def _fused(self):
+        """All folds as one Keras model (one output column per fold) and its traced call.
+
+        One graph for the whole ensemble instead of one per fold: ~3x faster batched, and a
+        single traced call for a handful of SEDs instead of ``predict``'s per-call set-up.
+        """
+        if getattr(self, "_fused_model", None) is None:
+            import keras
             import tensorflow as tf
 
-            model = self.models[i]
+            inp = keras.Input(shape=(len(self.grid), 2), name="sed_grid")
+            outs = []
+            for i, m in enumerate(self.models):
+                m.name = f"fold_{i:02d}"   # nested models need unique names
+                outs.append(m(inp))
+            out = keras.layers.Concatenate(name="folds")(outs) if len(outs) > 1 else outs[0]
+            self._fused_model = keras.Model(inp, out, name=f"ensemble_{self.variant}")
             spec = tf.TensorSpec((None, len(self.grid), 2), tf.float32)
-            self._fns[i] = tf.function(lambda x: model(x, training=False), input_signature=[spec])
-        return self._fns[i]
+            self._fused_call = tf.function(lambda x: self._fused_model(x, training=False), input_signature=[spec])
+        return self._fused_model, self._fused_call
 
     def __repr__(self) -> str:
         return (f"<Ensemble {self.variant!r}: {len(self)} folds, grid {getattr(self.grid, 'version', '?')}, "
@@ -120,18 +129,16 @@ class Ensemble:
             raise InputValueError(f"input must have shape (N, {L}, 2) for grid {self.grid.version}, got {X.shape}")
         if not np.isfinite(X).all():
             raise InputValueError("input holds non-finite values")
-        out = np.empty((len(self.models), X.shape[0]), dtype=float)
-        for i, m in enumerate(self.models):
-            if X.shape[0] <= 256:
-                # a traced call avoids predict()'s per-call set-up (~60-80 ms per fold for one SED)
-                p = np.asarray(self._fast(i)(X)).ravel().astype(float)
-            else:
-                p = m.predict(X, batch_size=batch_size, verbose=0).ravel().astype(float)
-            if self._platt is not None:
-                a, b = self._platt[i]
-                z = np.log(np.clip(p, 1e-6, 1 - 1e-6) / np.clip(1 - p, 1e-6, 1))
-                p = 1.0 / (1.0 + np.exp(-(a * z + b)))
-            out[i] = p
+        model, call = self._fused()
+        if X.shape[0] <= 256:
+            p = np.asarray(call(X), dtype=float)
+        else:
+            p = np.asarray(model.predict(X, batch_size=batch_size, verbose=0), dtype=float)
+        out = p.reshape(X.shape[0], len(self.models)).T.copy()
+        if self._platt is not None:
+            for i, (a, b) in enumerate(self._platt):
+                z = np.log(np.clip(out[i], 1e-6, 1 - 1e-6) / np.clip(1 - out[i], 1e-6, 1))
+                out[i] = 1.0 / (1.0 + np.exp(-(a * z + b)))
         return out
 
     def predict(self, X: np.ndarray, *, batch_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:

@@ -187,6 +187,33 @@ def _drop_internal(points, keep=()) -> None:
         points.remove_columns(extra)
 
 
+def _run_per_catalogue(func, catalogues, access) -> tuple[dict, dict]:
+    """``func(catalogue)`` for every catalogue: results and failures, each keyed by name.
+
+    Threads for network accesses; a plain loop for in-memory ones (the offline snapshot).
+    """
+    results: dict = {}
+    failures: dict[str, str] = {}
+    workers = max(1, int(conf.max_workers)) if getattr(access, "concurrent", True) else 1
+
+    def record(name, call):
+        try:
+            results[name] = call()
+        except Exception as exc:  # a failing catalogue is data, not a crash
+            log.debug("catalogue %s failed: %s", name, exc)
+            failures[name] = _describe(exc)
+
+    if workers == 1:
+        for c in catalogues:
+            record(c.name, lambda c=c: func(c))
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {c.name: pool.submit(func, c) for c in catalogues}
+            for name, future in futures.items():
+                record(name, future.result)
+    return results, failures
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -244,16 +271,8 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
         rows = access.cone(catalogue, target, search)
         return _convert(catalogue, _keep_matches(catalogue, rows, target, search), target)
 
-    failures: dict[str, str] = {}
-    parts = []
-    with ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers))) as pool:
-        futures = {c.name: pool.submit(one, c) for c in catalogues}
-        for name, future in futures.items():
-            try:
-                parts.append(future.result())
-            except Exception as exc:  # a failing catalogue is data, not a crash
-                log.debug("catalogue %s failed: %s", name, exc)
-                failures[name] = _describe(exc)
+    results, failures = _run_per_catalogue(one, catalogues, access)
+    parts = [results[c.name] for c in catalogues if c.name in results]
     provenance = {c.name: _provenance(c, access) for c in catalogues}
     return _finish(stack_seds(parts, target=target, radius=radius), target, radius, catalogues,
                    failures, provenance, offline, registry)
@@ -294,19 +313,9 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
         points["separation"] = targets[owner].separation(pos).to(u.arcsec)
         return points
 
-    parts = []
-    failures: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=max(1, int(conf.max_workers))) as pool:
-        futures = {c.name: pool.submit(one, c) for c in catalogues}
-        for name, future in futures.items():
-            try:
-                points = future.result()
-            except Exception as exc:  # one catalogue failing fails that catalogue for every position
-                log.debug("catalogue %s failed: %s", name, exc)
-                failures[name] = _describe(exc)
-                continue
-            if points is not None:
-                parts.append(points)
+    # one catalogue failing fails that catalogue for every position
+    results, failures = _run_per_catalogue(one, catalogues, access)
+    parts = [results[c.name] for c in catalogues if results.get(c.name) is not None]
     provenance = {c.name: _provenance(c, access) for c in catalogues}
     # one table for all positions, split by owner: far faster than n small vstacks
     everything = stack_seds(parts)

@@ -17,7 +17,8 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from .exceptions import InputTypeError, InputValueError
-from .sed import as_sed, build_seds
+from .grid.frequency_grid import sed_arrays
+from .sed import build_seds
 from .sed.builder import check_coordinates
 
 __all__ = ["classify", "classify_sed", "ClassificationResult", "get_ensemble", "GAMMA_LOG_NU",
@@ -57,26 +58,6 @@ def get_ensemble(variant: str):
     return load_ensemble(variant)
 
 
-def _bands(freq_hz: np.ndarray) -> str:
-    if freq_hz.size == 0:
-        return ""
-    logs = np.log10(freq_hz)
-    names, lower = [], -np.inf
-    for name, upper in _WAVEBAND_EDGES:
-        if np.any((logs > lower) & (logs <= upper)):
-            names.append(name)
-        lower = upper
-    return ",".join(names)
-
-
-def _choose_variant(sed, gamma: bool | None) -> str:
-    if gamma is not None:
-        return "gamma" if gamma else "nogamma"
-    nu = sed["frequency"].to_value(u.Hz)
-    detected = ~np.asarray(sed["upper_limit"], bool) & np.isfinite(sed["nufnu"].value) & (sed["nufnu"].value > 0)
-    return "gamma" if np.any(detected & (np.log10(np.where(nu > 0, nu, 1)) > GAMMA_LOG_NU)) else "nogamma"
-
-
 def _sed_position(sed) -> tuple[float, float]:
     target = sed.meta.get("target") if sed.meta else None
     if isinstance(target, SkyCoord):
@@ -112,27 +93,44 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
         raise InputTypeError(f"expected an SED Table or a sequence of them, got {type(sed_or_seds).__name__}")
     if not seds:
         raise InputValueError("expected at least one SED, got an empty sequence")
-    seds = [as_sed(s) if not _is_schema_sed(s) else s for s in seds]
     n = len(seds)
     ensembles = ensembles or {}
+
+    # Flat point arrays of all SEDs (plain floats in Hz and erg/cm2/s): per-SED Quantity
+    # arithmetic would cost more than the network itself on large batches.
+    freq, flux, ul, owner = [], [], [], []
+    for i, sed in enumerate(seds):
+        try:
+            f, v, lim = sed_arrays(sed)
+        except (InputValueError, InputTypeError) as exc:
+            raise type(exc)(f"SED #{i}: {exc}") from exc
+        freq.append(f); flux.append(v); ul.append(lim); owner.append(np.full(f.size, i, np.int64))
+    freq, flux, ul, owner = (np.concatenate(a) for a in (freq, flux, ul, owner))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        good = np.isfinite(freq) & (freq > 0) & np.isfinite(flux) & (flux > 0)
+        lognu = np.where(good, np.log10(np.where(good, freq, 1.0)), np.nan)
+    detected = good & ~ul
+    n_points = np.bincount(owner[detected], minlength=n)
+    n_ul = np.bincount(owner[good & ul], minlength=n)
+    gamma_det = np.bincount(owner[detected & (lognu > GAMMA_LOG_NU)], minlength=n) > 0
+    has_gamma = np.bincount(owner[good & (lognu > GAMMA_LOG_NU)], minlength=n) > 0
+    band_of = np.searchsorted([edge for _, edge in _WAVEBAND_EDGES], lognu[good], side="left")
+    present = np.zeros((n, len(_WAVEBAND_EDGES)), bool)
+    present[owner[good], band_of] = True
+    names = [name for name, _ in _WAVEBAND_EDGES]
+    bands = [",".join(names[j] for j in np.flatnonzero(row)) for row in present]
+    if gamma is None:
+        variant = np.where(gamma_det, "gamma", "nogamma").astype("U8")
+    else:
+        variant = np.full(n, "gamma" if gamma else "nogamma", dtype="U8")
 
     p = np.full(n, np.nan)
     p_std = np.full(n, np.nan)
     threshold = np.full(n, np.nan)
-    variant = np.array([_choose_variant(s, gamma) for s in seds], dtype="U8")
     warnings_: list[list[str]] = [[] for _ in range(n)]
-    n_points = np.zeros(n, np.int64)
-    n_ul = np.zeros(n, np.int64)
-    bands = []
     for i, sed in enumerate(seds):
-        ul = np.asarray(sed["upper_limit"], bool)
-        flux = sed["nufnu"].value
-        good = np.isfinite(flux) & (flux > 0) & np.isfinite(sed["frequency"].value)
-        n_points[i] = int((good & ~ul).sum())
-        n_ul[i] = int((good & ul).sum())
-        bands.append(_bands(sed["frequency"].to_value(u.Hz)[good]))
-        for cat, reason in (sed.meta.get("failures") or {}).items():
-            warnings_[i].append(f"catalogue {cat} failed ({reason.split(':')[0]})")
+        for cat, reason in ((sed.meta or {}).get("failures") or {}).items():
+            warnings_[i].append(f"catalogue {cat} failed ({str(reason).split(':')[0]})")
         if n_points[i] + n_ul[i] == 0:
             warnings_[i].append("no usable photometry (no point with finite, positive flux): not classified")
         elif n_points[i] == 0:
@@ -140,13 +138,15 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
         elif n_points[i] < MIN_POINTS:
             warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence")
 
-    classifiable = np.array([n_points[i] > 0 for i in range(n)])
     for name in ("gamma", "nogamma"):
-        rows = np.flatnonzero(classifiable & (variant == name))
+        rows = np.flatnonzero((n_points > 0) & (variant == name))
         if rows.size == 0:
             continue
         ensemble = ensembles.get(name) or get_ensemble(name)
-        X, report = ensemble.grid.encode_many([seds[i] for i in rows], return_report=True, on_empty="missing")
+        local = np.full(n, -1, np.int64)
+        local[rows] = np.arange(rows.size)
+        take = local[owner] >= 0
+        X, report = ensemble.grid.encode_points(freq[take], flux[take], ul[take], local[owner[take]], rows.size)
         mean, std = ensemble.predict(X)
         empty = set(report.empty)
         for k, i in enumerate(rows):
@@ -157,10 +157,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
             dropped = int(report.dropped_per_sed[k])
             if dropped:
                 warnings_[i].append(f"{dropped} point(s) off the model grid were ignored")
-        if name == "nogamma":
-            for i in rows:
-                if gamma is False and _has_gamma(seds[i]):
-                    warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
+            if name == "nogamma" and gamma is False and has_gamma[i]:
+                warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
 
     is_blazar = np.where(np.isfinite(p), p >= np.nan_to_num(threshold, nan=np.inf), False)
     ra, dec = np.array([_sed_position(s) for s in seds]).T
@@ -174,16 +172,6 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
     result["p_blazar_std"].description = "standard deviation of p_blazar over the fold models"
     result["model"].description = "network variant: gamma (trained with gamma rays) or nogamma"
     return result
-
-
-def _is_schema_sed(sed) -> bool:
-    return all(c in sed.colnames for c in ("frequency", "nufnu", "upper_limit", "catalog")) and \
-        isinstance(sed["frequency"], u.Quantity)
-
-
-def _has_gamma(sed) -> bool:
-    nu = sed["frequency"].to_value(u.Hz)
-    return bool(np.any(nu > 10**GAMMA_LOG_NU))
 
 
 def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool | None = None,

@@ -63,10 +63,11 @@ class SnapshotAccess(CatalogueAccess):
 
     name = "snapshot"
 
-    def __init__(self):
-        self._tables: dict[str, Table] = {}
-        self._coords: dict[str, SkyCoord] = {}
-        self._lock = threading.Lock()   # build_sed fans out over threads; load each file once
+    # Shared by every instance: the files are read once per process (each build_sed makes a new
+    # access), and the lock makes that safe when callers fan out over threads.
+    _tables: dict[str, Table] = {}
+    _coords: dict[str, SkyCoord] = {}
+    _lock = threading.Lock()
 
     # -------------------------------------------------------------------- loading
     def _load(self, catalogue: Catalogue) -> tuple[Table, SkyCoord | None]:

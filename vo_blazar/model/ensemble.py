@@ -129,11 +129,11 @@ class Ensemble:
             raise InputValueError(f"input must have shape (N, {L}, 2) for grid {self.grid.version}, got {X.shape}")
         if not np.isfinite(X).all():
             raise InputValueError("input holds non-finite values")
-        model, call = self._fused()
-        if X.shape[0] <= 256:
-            p = np.asarray(call(X), dtype=float)
-        else:
-            p = np.asarray(model.predict(X, batch_size=batch_size, verbose=0), dtype=float)
+        _, call = self._fused()
+        # one traced function with a (None, L, 2) signature serves every batch size: no
+        # re-tracing for odd last batches, no predict() set-up per call
+        parts = [np.asarray(call(X[i:i + batch_size]), dtype=float) for i in range(0, X.shape[0], batch_size)]
+        p = np.concatenate(parts) if parts else np.zeros((0, len(self.models)))
         out = p.reshape(X.shape[0], len(self.models)).T.copy()
         if self._platt is not None:
             for i, (a, b) in enumerate(self._platt):

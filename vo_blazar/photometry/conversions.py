@@ -40,6 +40,10 @@ _LOG_LIMIT = 1e-8
 # ---------------------------------------------------------------------------------------------
 # units
 # ---------------------------------------------------------------------------------------------
+#: unit strings already parsed (parsing dominates the cost of converting a one-row answer)
+_PARSED_UNITS: dict[str, u.UnitBase] = {}
+
+
 def parse_unit(text: Any, *, catalogue: str = "?", column: str = "?") -> u.UnitBase:
     """Parse a unit string from the registry or a VOTable (generic, VOUnit or CDS syntax).
 
@@ -50,6 +54,8 @@ def parse_unit(text: Any, *, catalogue: str = "?", column: str = "?") -> u.UnitB
     """
     if isinstance(text, u.UnitBase) and not isinstance(text, u.UnrecognizedUnit):
         return text
+    if isinstance(text, str) and text in _PARSED_UNITS:
+        return _PARSED_UNITS[text]
     if not isinstance(text, str) or not text.strip():
         raise ConversionError(
             f"{catalogue}: column '{column}' has no usable unit ({text!r}); expected a unit string "
@@ -63,6 +69,7 @@ def parse_unit(text: Any, *, catalogue: str = "?", column: str = "?") -> u.UnitB
         except (ValueError, TypeError):
             continue
         if not isinstance(unit, u.UnrecognizedUnit):
+            _PARSED_UNITS[text] = unit
             return unit
     raise ConversionError(
         f"{catalogue}: cannot parse unit {text!r} of column '{column}' (tried the generic, VOUnit and "

@@ -32,6 +32,8 @@ Columns may be addressed as ``name[k]`` or ``name[k, j]`` to take one element of
 """
 from __future__ import annotations
 
+import functools
+
 import re
 from typing import Any
 
@@ -173,8 +175,14 @@ def _usable(unit: Any) -> bool:
 
 
 def _compatible(unit: u.UnitBase, expected: u.UnitBase, frequency: u.Quantity) -> bool:
+    return _compatible_cached(unit, expected, float(frequency.to_value(u.Hz, equivalencies=u.spectral())))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compatible_cached(unit: u.UnitBase, expected: u.UnitBase, frequency_hz: float) -> bool:
+    # memoised: the same few (unit, conversion) pairs recur for every catalogue query
     probe = conv.without_counts(1.0 * unit)
-    equiv = u.spectral_density(frequency) if expected == u.Jy else []
+    equiv = u.spectral_density(frequency_hz * u.Hz) if expected == u.Jy else []
     return probe.unit.is_equivalent(expected, equivalencies=equiv)
 
 

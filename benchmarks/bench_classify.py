@@ -21,7 +21,7 @@ from astropy.coordinates import SkyCoord
 def main() -> None:
     t0 = time.perf_counter()
     import vo_blazar
-    from vo_blazar.classify import classify_sed, get_ensemble
+    from vo_blazar.classifier import classify_sed, get_ensemble
     from vo_blazar.dataset.archive import archive_sed, load_archive
     print(f"import vo_blazar: {time.perf_counter() - t0:.2f} s")
 

@@ -7,9 +7,7 @@ Data flow: registry -> access -> photometry -> sed -> grid -> model -> classify;
 samp, regions and plotting sit at the edges.
 """
 from .config import conf
-# Bound eagerly: the function ``classify`` shares its name with the module ``vo_blazar.classify``,
-# and importing the module would otherwise leave the module, not the function, on the package.
-from .classify import classify, classify_sed  # noqa: E402
+from .classifier import classify, classify_sed  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["conf", "__version__", "build_sed", "build_seds", "classify", "classify_sed", "classify_batch",

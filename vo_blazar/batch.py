@@ -161,7 +161,8 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
         One row per input position, in input order, with ``index`` and ``name`` in front of the
         `vo_blazar.classify` columns.
     """
-    from .classify import RESULT_COLUMNS, classify
+    from . import classifier
+    from .classifier import RESULT_COLUMNS
     if isinstance(positions, SkyCoord):
         flat = positions.icrs.reshape((-1,)) if not positions.isscalar else positions.icrs.reshape((1,))
         positions = Table({"name": [f"#{i}" for i in range(len(flat))], "ra": flat.ra.deg * u.deg,
@@ -195,7 +196,8 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
         good = [i for i in chunk if not errors[i]]
         rows = {}
         if good:
-            res = classify(SkyCoord(ra[good], dec[good], unit="deg"), radius=radius, gamma=gamma,
+            # looked up at call time so that tests can substitute the classifier
+            res = classifier.classify(SkyCoord(ra[good], dec[good], unit="deg"), radius=radius, gamma=gamma,
                            offline=offline, catalogs=catalogs)
             for i, row in zip(good, res):
                 rows[i] = {c: _jsonable(row[c]) for c in RESULT_COLUMNS}

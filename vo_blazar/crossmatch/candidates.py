@@ -134,7 +134,7 @@ def _fetch_catalogue(name: str, region: Region | None, offline) -> Table:
 
 def _default_classifier() -> Callable:
     try:
-        from ..classify import classify
+        from ..classifier import classify
     except ImportError as exc:
         raise InputValueError("vo_blazar.classify is not available in this installation; pass "
                               "classifier= (a callable with classify's signature)") from exc

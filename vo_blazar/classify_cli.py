@@ -119,11 +119,25 @@ def _plots(result, plot_dir: Path, *, offline=None, radius=None) -> None:
             continue
         safe = "".join(ch if ch.isalnum() or ch in "+-_." else "_" for ch in str(row["name"]))
         p = row["p_blazar"]
+        saliency = grid_freq = None
+        if np.isfinite(p):
+            saliency, grid_freq = _saliency(sed, str(row["model"]))
         save_sed_plot(sed, plot_dir / f"{safe}.png", title=str(row["name"]),
-                      p_blazar=None if not np.isfinite(p) else float(p))
+                      p_blazar=None if not np.isfinite(p) else float(p), saliency=saliency,
+                      grid_frequencies=grid_freq)
         written += 1
     print(f"wrote {written} SED plots to {plot_dir}/"
           + (f"; no plot for {len(skipped)} source(s) without photometry: {', '.join(skipped)}" if skipped else ""))
+
+
+def _saliency(sed, variant: str):
+    """Gradient saliency of the fold ensemble over this SED's grid cells (mean over folds)."""
+    from .classifier import get_ensemble
+    from .model.saliency import gradient_saliency
+    ensemble = get_ensemble(variant)
+    X = ensemble.grid.encode(sed)[None]
+    saliency = np.mean([gradient_saliency(m, X) for m in ensemble.models], axis=0)
+    return saliency, ensemble.grid.frequencies
 
 
 def run_demo(args) -> int:

@@ -7,7 +7,12 @@ evaluation, baselines, and the shipped fold ensembles with their model cards.
 
 Keras/TensorFlow are imported only when a network is built or loaded.
 """
+import os
 from importlib import import_module
+
+# TensorFlow's C++ start-up chatter (CPU feature notes) means nothing to a user; errors still show.
+# setdefault: a user who set the variable keeps their choice.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __all__ = ["ModelConfig", "TrainingConfig", "PRESETS", "preset", "build_model", "cross_validate",
            "train_network", "Ensemble", "load_ensemble", "run_training", "train_command", "add_arguments",

@@ -32,7 +32,7 @@ class EncodingReport:
     n_snapped : int
         Used points whose frequency was not exactly (within 1e-6 dex) a cell frequency.
     max_snap_dex : float
-        Largest |log10 nu - log10 nu_cell| among used points.
+        Largest ``|log10 nu - log10 nu_cell|`` among used points.
     dropped : dict
         Reason (see `DROP_REASONS`) -> number of points.
     dropped_per_sed : ndarray of int

@@ -5,27 +5,27 @@ One point per (row, PointSpec) whose value is present. Upper limits only come fr
 error (never a limit). Skipped values are counted per band in ``meta['skipped']`` and, by reason,
 in ``meta['skipped_reasons']``.
 
-Registry parameters read here (``PointSpec.params``):
+Registry parameters read here (``PointSpec.params``)::
 
-``unit``            unit of the value column (all conversions but magnitudes); a unit the column
-                    itself carries (VOTable/FITS) takes precedence when it is compatible
-``error_unit``      unit of the error column(s), default: the value's unit
-``error_lo``        column of the lower error (negative or positive); with ``error`` (the upper
-                    one) the error is the mean of the two magnitudes
-``lolim``, ``hilim``  columns of lower/upper confidence limits (CSC 2) used when there is no
-                    ``error``: the error is the mean of (value - lolim) and (hilim - value)
-``zero_point``      vega_mag: zero-magnitude flux density (number in Jy or "666.7 Jy")
-``band_energy``     energy_flux/photon_flux/count_rate/absorption: [E1, E2] (a Quantity, numbers
-                    in ``energy_unit`` (default keV), strings such as "100 MeV", or "[0.1, 2.4] keV")
-``alpha``           energy index of the band power law (default 0.9)
-``index``           photon_flux: photon index (number), or the fallback for ``index_column``
-``index_column``    photon_flux: column with the photon index of each row
-``index_max``, ``index_fallback``  photon_flux: indices above ``index_max`` (5) become the fallback (2)
-``ecf``, ``ecf_unit``   count_rate: energy conversion factor, default unit erg/cm2/s per ct/s
-``flux_column``     (alias ``flux``) when the value column is nuFnu but its errors (and the
-                    4FGL-style upper limit) are given for a band flux: the relative error
-                    ``err / flux`` is applied to nuFnu, and a ``null_error`` limit is
-                    ``nuFnu * (flux + sigma * err_hi) / flux``
+    unit            unit of the value column (all conversions but magnitudes); a unit the column
+                        itself carries (VOTable/FITS) takes precedence when it is compatible
+    error_unit      unit of the error column(s), default: the value's unit
+    error_lo        column of the lower error (negative or positive); with error (the upper
+                        one) the error is the mean of the two magnitudes
+    lolim, hilim  columns of lower/upper confidence limits (CSC 2) used when there is no
+                        error: the error is the mean of (value - lolim) and (hilim - value)
+    zero_point      vega_mag: zero-magnitude flux density (number in Jy or "666.7 Jy")
+    band_energy     energy_flux/photon_flux/count_rate/absorption: [E1, E2] (a Quantity, numbers
+                        in energy_unit (default keV), strings such as "100 MeV", or "[0.1, 2.4] keV")
+    alpha           energy index of the band power law (default 0.9)
+    index           photon_flux: photon index (number), or the fallback for index_column
+    index_column    photon_flux: column with the photon index of each row
+    index_max, index_fallback  photon_flux: indices above index_max (5) become the fallback (2)
+    ecf, ecf_unit   count_rate: energy conversion factor, default unit erg/cm2/s per ct/s
+    flux_column     (alias flux) when the value column is nuFnu but its errors (and the
+                        4FGL-style upper limit) are given for a band flux: the relative error
+                        err / flux is applied to nuFnu, and a null_error limit is
+                        nuFnu * (flux + sigma * err_hi) / flux
 
 Columns may be addressed as ``name[k]`` or ``name[k, j]`` to take one element of a vector column
 (e.g. ``Flux_Band[2]``, ``Unc_Flux_Band[2, 1]`` in the 4FGL FITS file).

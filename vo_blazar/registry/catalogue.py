@@ -46,11 +46,12 @@ class AccessSpec:
 class UpperLimitRule:
     """When a catalogue value is an upper limit, and which value to report.
 
-    kind:
-      ``"flag"``         -- ``column`` equals one of ``values`` (e.g. a ``l_S`` column with ``"<"``)
-      ``"null_error"``   -- ``column`` (usually the lower error) is null/NaN, e.g. 4FGL bands; the
-                            reported limit is ``value + sigma * <error_hi column>`` scaled as the value
-      ``"nonpositive"``  -- the value itself is <= 0 and ``error`` is finite: limit = ``sigma`` * error
+    ``kind`` is one of
+
+    * ``"flag"``: ``column`` equals one of ``values`` (e.g. a ``l_S`` column with ``"<"``);
+    * ``"null_error"``: ``column`` (usually the lower error) is null/NaN, e.g. 4FGL bands; the
+      reported limit is ``value + sigma * <error_hi column>`` scaled as the value;
+    * ``"nonpositive"``: the value itself is <= 0 and ``error`` is finite: limit = ``sigma * error``.
     """
 
     kind: str

@@ -447,12 +447,8 @@ class FrequencyGrid:
     def load(cls, path: str | Path) -> "FrequencyGrid":
         """Read a grid saved by `save`; a missing, unreadable or corrupted file raises `ModelError`."""
         path = Path(path)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise ModelError(f"grid file {path} does not exist") from exc
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelError(f"grid file {path} cannot be read as JSON: {exc}") from exc
+        from ..jsonfile import read_json
+        data = read_json(path, "grid file")
         if not isinstance(data, dict):
             raise ModelError(f"grid file {path} does not hold a JSON object")
         return cls.from_dict(data, source=str(path))

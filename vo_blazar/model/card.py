@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import ModelError
+from ..jsonfile import read_json
 from .evaluation import mean_std
 from .training import METRIC_KEYS, CVResult
 
@@ -168,12 +169,7 @@ def write_card(card: dict[str, Any], path: str | Path) -> Path:
 def read_card(path: str | Path) -> dict[str, Any]:
     """Read a model card; a missing or malformed file raises `ModelError` naming it."""
     path = Path(path)
-    try:
-        card = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(f"model card {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"model card {path} cannot be read as JSON: {exc}") from exc
+    card = read_json(path, "model card")
     missing = [k for k in REQUIRED_KEYS if k not in card]
     if missing:
         raise ModelError(f"model card {path} lacks required keys {missing}")

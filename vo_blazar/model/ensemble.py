@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..exceptions import InputValueError, ModelError
+from ..jsonfile import read_json
 from ..logger import log
 
 __all__ = ["Ensemble", "load_ensemble", "compact_models", "MODELS_DIR", "VARIANTS", "sha256_of"]
@@ -190,12 +191,7 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
         directory = MODELS_DIR / variant
     directory = Path(directory)
     card_path = directory / CARD_NAME
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ModelError(f"model card {card_path} does not exist") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ModelError(f"model card {card_path} cannot be read as JSON: {exc}") from exc
+    card = read_json(card_path, "model card")
     try:
         weights = card["weights"]
         config = card["model_config"]

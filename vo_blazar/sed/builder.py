@@ -20,7 +20,7 @@ from ..config import conf, offline_mode
 from ..exceptions import InputTypeError, InputValueError, PartialResultWarning
 from ..logger import log
 from ..registry.catalogue import Catalogue
-from .table import empty_sed, stack_seds
+from .table import stack_seds
 
 __all__ = ["build_sed", "build_seds", "check_coordinates", "check_radius", "default_access"]
 
@@ -170,13 +170,25 @@ def _inside_ellipse(catalogue: Catalogue, rows: Table, pos: SkyCoord, target: Sk
     return np.isfinite(r2) & (r2 <= 1.0)
 
 
-def _convert(catalogue: Catalogue, rows: Table, target: SkyCoord):
+def _catalogue_points(catalogue: Catalogue, rows: Table, targets: SkyCoord, search: u.Quantity):
+    """Rows of one catalogue -> its SED points, with separations; ``None`` when nothing matched.
+
+    ``rows`` carry ``_index`` into ``targets`` (one or many positions); so do the points returned.
+    """
+    if len(rows) == 0:
+        return None
+    index = np.asarray(rows[INDEX_COLUMN], dtype=np.int64)
+    matched = _keep_matches(catalogue, rows, targets[index], search, group=index)
+    if len(matched) == 0:
+        return None
     from ..photometry import convert_rows
-    points = convert_rows(catalogue, rows)
-    _drop_internal(points)
-    if len(points):
-        pos = SkyCoord(points["ra"], points["dec"], frame="icrs")
-        points["separation"] = target.separation(pos).to(u.arcsec)
+    points = convert_rows(catalogue, matched)
+    _drop_internal(points, keep=(INDEX_COLUMN,))
+    if len(points) == 0:
+        return None
+    owner = np.asarray(points[INDEX_COLUMN], dtype=np.int64)
+    pos = SkyCoord(points["ra"], points["dec"], frame="icrs")
+    points["separation"] = targets[owner].separation(pos).to(u.arcsec)
     return points
 
 
@@ -269,13 +281,16 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     def one(catalogue: Catalogue):
         search = _query_radius(catalogue, radius)
         rows = access.cone(catalogue, target, search)
-        return _convert(catalogue, _keep_matches(catalogue, rows, target, search), target)
+        rows[INDEX_COLUMN] = np.zeros(len(rows), dtype=np.int64)   # all rows belong to the one target
+        return _catalogue_points(catalogue, rows, target.reshape((1,)), search)
 
     results, failures = _run_per_catalogue(one, catalogues, access)
-    parts = [results[c.name] for c in catalogues if c.name in results]
+    parts = [results[c.name] for c in catalogues if results.get(c.name) is not None]
+    sed = stack_seds(parts, target=target, radius=radius)
+    if INDEX_COLUMN in sed.colnames:
+        sed.remove_column(INDEX_COLUMN)
     provenance = {c.name: _provenance(c, access) for c in catalogues}
-    return _finish(stack_seds(parts, target=target, radius=radius), target, radius, catalogues,
-                   failures, provenance, offline, registry)
+    return _finish(sed, target, radius, catalogues, failures, provenance, offline, registry)
 
 
 def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Sequence[str] | None = None,
@@ -296,22 +311,7 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
 
     def one(catalogue: Catalogue):
         search = _query_radius(catalogue, radius)
-        rows = access.bulk(catalogue, targets, search)
-        if len(rows) == 0:
-            return None
-        index = np.asarray(rows[INDEX_COLUMN], dtype=np.int64)
-        matched = _keep_matches(catalogue, rows, targets[index], search, group=index)
-        if len(matched) == 0:
-            return None
-        from ..photometry import convert_rows
-        points = convert_rows(catalogue, matched)
-        _drop_internal(points, keep=(INDEX_COLUMN,))
-        if len(points) == 0:
-            return None
-        owner = np.asarray(points[INDEX_COLUMN], dtype=np.int64)
-        pos = SkyCoord(points["ra"], points["dec"], frame="icrs")
-        points["separation"] = targets[owner].separation(pos).to(u.arcsec)
-        return points
+        return _catalogue_points(catalogue, access.bulk(catalogue, targets, search), targets, search)
 
     # one catalogue failing fails that catalogue for every position
     results, failures = _run_per_catalogue(one, catalogues, access)
@@ -327,12 +327,13 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
         bounds = np.searchsorted(owner, np.arange(n + 1))
     else:
         bounds = np.zeros(n + 1, np.int64)
+    template = everything.meta   # fresh SED meta (creation time, empty failures) from stack_seds
     seds = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PartialResultWarning)  # warned once below, not n times
         for i in range(n):
-            sed = everything[bounds[i]:bounds[i + 1]] if len(everything) else empty_sed()
-            sed.meta = dict(empty_sed().meta)
+            sed = everything[bounds[i]:bounds[i + 1]]
+            sed.meta = dict(template)
             seds.append(_finish(sed, targets[i], radius, catalogues, failures, provenance, offline, registry))
     if failures:
         warnings.warn(f"{n} SEDs are partial; failed catalogues: "

@@ -479,6 +479,16 @@ def _positions(catalogue: Catalogue, cols: _Columns) -> tuple[np.ndarray, np.nda
     return out[0], out[1]
 
 
+def _not_applied(factor: np.ndarray, note: np.ndarray, no_map_note: str, done: np.ndarray,
+                 done_note: str) -> None:
+    """Factor 1 (in place) where the map has no value, then where the source already corrected."""
+    unknown = ~np.isfinite(factor)
+    factor[unknown] = 1.0
+    note[unknown] = no_map_note
+    factor[done] = 1.0
+    note[done] = done_note
+
+
 def _corrections(catalogue: Catalogue, specs: list[PointSpec], pieces: list[dict], cols: _Columns,
                  ra: np.ndarray, dec: np.ndarray) -> None:
     """Multiply each piece's nufnu/nufnu_err by its correction factor and record it, in place."""
@@ -513,12 +523,8 @@ def _corrections(catalogue: Catalogue, specs: list[PointSpec], pieces: list[dict
             factor = extinction_factor(np.full(n, spec.frequency.to_value(u.Hz)) * u.Hz, e_bv)
             note = np.array([f"extinction CCM89 Rv={RV:g} E(B-V)={v:.3f} SFDx0.86" for v in e_bv],
                             dtype=object)
-            unknown_ebv = ~np.isfinite(factor)
-            factor[unknown_ebv] = 1.0
-            note[unknown_ebv] = "extinction not applied: no E(B-V) at this position"
-            done = dereddened[rows]
-            factor[done] = 1.0
-            note[done] = "already dereddened in source"
+            _not_applied(factor, note, "extinction not applied: no E(B-V) at this position",
+                         dereddened[rows], "already dereddened in source")
         elif spec.correction == "absorption" and n:
             column = lookup["absorption"][rows] * u.cm**-2
             p = spec.params
@@ -528,12 +534,8 @@ def _corrections(catalogue: Catalogue, specs: list[PointSpec], pieces: list[dict
             what = f"{band[0].value:g}-{band[1].value:g} keV" if band is not None else "monochromatic"
             note = np.array([f"absorption MM83 nH={v:.3g} HI4PI a={alpha:g} {what}" for v in column.value],
                             dtype=object)
-            unknown_nh = ~np.isfinite(factor)
-            factor[unknown_nh] = 1.0
-            note[unknown_nh] = "absorption not applied: no nH at this position"
-            done = unabsorbed[rows]
-            factor[done] = 1.0
-            note[done] = "already unabsorbed in source"
+            _not_applied(factor, note, "absorption not applied: no nH at this position",
+                         unabsorbed[rows], "already unabsorbed in source")
         piece["nufnu"] = piece["nufnu"] * factor
         piece["nufnu_err"] = piece["nufnu_err"] * factor
         piece["correction"] = factor

@@ -105,12 +105,6 @@ class _Columns:
                                   f"element, e.g. '{name}[0]'")
         return col
 
-    def has(self, name: str | None) -> bool:
-        if not name:
-            return False
-        match = _ELEMENT.match(name)
-        return (match.group("name") if match else name) in self.rows.colnames
-
     def numeric(self, name: str) -> tuple[np.ndarray, u.UnitBase | None]:
         """Float values (NaN where masked/null) and the column's own unit (or None)."""
         col = self._raw(name)
@@ -201,7 +195,7 @@ def _value_unit(catalogue: Catalogue, spec: PointSpec, column: str, column_unit:
                       f"(registry says {dec})")
         return column_unit
     if dec is not None:
-        if column_unit is not None and _usable(column_unit):
+        if _usable(column_unit):
             log.warning(f"{catalogue.name}: column '{column}' carries unit {column_unit}, which does not "
                         f"suit '{spec.conversion}'; using the registry unit {dec}")
         return dec
@@ -409,12 +403,11 @@ def _points_for_spec(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> t
             if is_mag:
                 raise ConversionError(f"{catalogue.name}: 'nonpositive' rule makes no sense for magnitudes "
                                       f"('{spec.band}')")
-            err = err_hi if err_hi is not None else None
-            if err is None:
+            if err_hi is None:
                 raise ConversionError(
                     f"{catalogue.name}: 'nonpositive' rule of '{spec.band}' needs an error column")
-            limit = present & (values <= 0) & np.isfinite(err) & (err > 0)
-            limit_value = np.where(limit, rule.sigma * err, np.nan)
+            limit = present & (values <= 0) & np.isfinite(err_hi) & (err_hi > 0)
+            limit_value = np.where(limit, rule.sigma * err_hi, np.nan)
         else:
             raise ConversionError(f"{catalogue.name}: unknown upper-limit rule {rule.kind!r} for "
                                   f"'{spec.band}'; "

@@ -35,6 +35,12 @@ def _strip(values) -> np.ndarray:
     return np.array([str(v).strip() for v in np.ma.filled(np.ma.asarray(values).astype(str), "")])
 
 
+def _require(table: Table, need: list[str], catalogue: str) -> None:
+    missing = [c for c in need if c not in table.colnames]
+    if missing:
+        raise InputValueError(f"{catalogue} table lacks {missing}; it has {table.colnames}")
+
+
 @dataclass
 class KnownBlazars:
     """A list of known blazars.
@@ -106,10 +112,7 @@ class KnownBlazars:
     @classmethod
     def from_5bzcat(cls, table: Table) -> "KnownBlazars":
         """From a 5BZCAT table in the Kudryavtsev compilation layout (sexagesimal RA/Dec strings)."""
-        need = ["BZCAT5 Source name", "RA (J2000.0)", "Dec (J2000.0)"]
-        missing = [c for c in need if c not in table.colnames]
-        if missing:
-            raise InputValueError(f"5BZCAT table lacks {missing}; it has {table.colnames}")
+        _require(table, ["BZCAT5 Source name", "RA (J2000.0)", "Dec (J2000.0)"], "5BZCAT")
         sc = SkyCoord(_strip(table["RA (J2000.0)"]), _strip(table["Dec (J2000.0)"]),
                       unit=(u.hourangle, u.deg), frame="fk5").icrs
         names = _strip(table["BZCAT5 Source name"])
@@ -120,10 +123,7 @@ class KnownBlazars:
     @classmethod
     def from_3hsp(cls, table: Table) -> "KnownBlazars":
         """From the 3HSP table (``Name``, ``ra``, ``dec`` in deg)."""
-        need = ["Name", "ra", "dec"]
-        missing = [c for c in need if c not in table.colnames]
-        if missing:
-            raise InputValueError(f"3HSP table lacks {missing}; it has {table.colnames}")
+        _require(table, ["Name", "ra", "dec"], "3HSP")
         names = _strip(table["Name"])
         return cls(Table({"name": names, "ra": np.asarray(table["ra"], float),
                           "dec": np.asarray(table["dec"], float),
@@ -136,10 +136,7 @@ class KnownBlazars:
         The counterpart position, not the gamma-ray one, is used: the gamma-ray ellipse is
         arcminutes wide, the counterpart is the radio/optical source.
         """
-        need = ["Source_Name", "CLASS1", "ASSOC1", "RA_Counterpart", "DEC_Counterpart"]
-        missing = [c for c in need if c not in table.colnames]
-        if missing:
-            raise InputValueError(f"4FGL table lacks {missing}; it has {table.colnames}")
+        _require(table, ["Source_Name", "CLASS1", "ASSOC1", "RA_Counterpart", "DEC_Counterpart"], "4FGL")
         cls1 = np.char.lower(_strip(table["CLASS1"]))
         ra = np.ma.filled(np.ma.asarray(table["RA_Counterpart"], float), np.nan)
         dec = np.ma.filled(np.ma.asarray(table["DEC_Counterpart"], float), np.nan)

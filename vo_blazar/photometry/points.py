@@ -105,12 +105,16 @@ class _Columns:
                                   f"element, e.g. '{name}[0]'")
         return col
 
+    def _mask(self, col) -> np.ndarray:
+        """The column's null mask (all False when it has none)."""
+        if hasattr(col, "mask") and col.mask is not None:
+            return np.broadcast_to(np.asarray(col.mask, dtype=bool), (self.n,))
+        return np.zeros(self.n, bool)
+
     def numeric(self, name: str) -> tuple[np.ndarray, u.UnitBase | None]:
         """Float values (NaN where masked/null) and the column's own unit (or None)."""
         col = self._raw(name)
-        mask = np.zeros(self.n, bool)
-        if hasattr(col, "mask") and col.mask is not None:
-            mask = np.broadcast_to(np.asarray(col.mask, dtype=bool), (self.n,))
+        mask = self._mask(col)
         if isinstance(col, u.Quantity):
             unit, data = col.unit, getattr(col, "unmasked", col).value
         else:
@@ -136,9 +140,7 @@ class _Columns:
     def flag(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """Raw values of a flag column (strings stripped) and its mask."""
         col = self._raw(name)
-        mask = np.zeros(self.n, bool)
-        if hasattr(col, "mask") and col.mask is not None:
-            mask = np.broadcast_to(np.asarray(col.mask, dtype=bool), (self.n,))
+        mask = self._mask(col)
         data = np.asarray(np.ma.getdata(getattr(col, "unmasked", col)))
         if isinstance(col, u.Quantity):
             data = np.asarray(col.value)

@@ -116,13 +116,8 @@ def _fetch_catalogue(name: str, region: Region | None, offline) -> Table:
         raise InputValueError(f"the registry catalogue {name!r} can only be fetched for a region; "
                               "pass region= (a cone, a polygon or a 4FGL name)")
     center, radius = region.bounding_cone()
-    if offline_mode(offline):
-        from ..access.snapshot import SnapshotAccess
-        access = SnapshotAccess()
-    else:
-        from ..access.vo import VOAccess
-        access = VOAccess()
-    table = access.cone(cat, center, radius)
+    from ..sed.builder import default_access
+    table = default_access(offline, cache=False).cone(cat, center, radius)
     if len(table) == 0:
         raise InputValueError(f"catalogue {name!r} has no source in {region.describe()}")
     ra_col, dec_col = getattr(cat, "ra_column", None), getattr(cat, "dec_column", None)

@@ -143,6 +143,14 @@ def same_coverage_evaluation(sources: Table, points: Table) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- figures
+def _save(fig, path: Path) -> None:
+    """Lay out, write (110 dpi) and close one report figure."""
+    import matplotlib.pyplot as plt
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _fig_counts(sources: Table, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
@@ -159,9 +167,7 @@ def _fig_counts(sources: Table, path: Path) -> None:
     ax.set_ylabel("sources")
     ax.set_title("Sources per origin (red: blazars, blue: non-blazars)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _fig_density(sources: Table, points: Table, path: Path) -> None:
@@ -185,9 +191,7 @@ def _fig_density(sources: Table, points: Table, path: Path) -> None:
         ax.set_title(f"{CLASS_NAMES[k]}s: {sel.sum()} detections, {n_src} sources")
         ax.set_xlabel(r"$\log_{10}\,\nu$ [Hz]")
     axes[0].set_ylabel(r"$\log_{10}\,\nu F_\nu$ [erg cm$^{-2}$ s$^{-1}$]")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 def _fig_completeness(sources: Table, points: Table, path: Path) -> np.ndarray:
@@ -208,9 +212,7 @@ def _fig_completeness(sources: Table, points: Table, path: Path) -> np.ndarray:
     ax.set_ylabel("fraction of sources with a point")
     ax.set_title("Per-cell completeness of the registry grid, per class (label: band (log nu))")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     return frac
 
 
@@ -240,9 +242,7 @@ def _fig_points(sources: Table, points: Table, path: Path) -> dict:
     for ax in axes:
         ax.set_ylabel("fraction of sources")
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
     return stats
 
 
@@ -262,9 +262,7 @@ def _fig_same_coverage(result: dict, path: Path) -> None:
     ax.set_ylabel(r"$\log\,\nu F_\nu$ - mean over the 12 bands")
     ax.set_title("Same-coverage subset: SED shape in the twelve shared bands")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path)
 
 
 # ---------------------------------------------------------------------------------------------- page

@@ -23,6 +23,7 @@ from astropy.table import Table
 from ..config import conf
 from ..exceptions import InputTypeError
 from ..logger import log
+from ..registry import load_registry
 from ..registry.catalogue import Catalogue
 from .base import CatalogueAccess
 
@@ -77,21 +78,8 @@ def clear_cache(catalogue: str | Catalogue | None = None, *, cache_dir: str | os
 
 
 def _registry_version() -> str:
-    """The registry's version, whatever name the registry module gives it (unknown: "")."""
-    try:
-        from .. import registry
-    except Exception:  # pragma: no cover - registry import errors surface elsewhere
-        return ""
-    for attr in ("REGISTRY_VERSION", "registry_version", "__version__", "VERSION"):
-        value = getattr(registry, attr, None)
-        if callable(value):
-            try:
-                value = value()
-            except Exception:
-                value = None
-        if value:
-            return str(value)
-    return ""
+    """The version of the shipped registry (read once; `load_registry` caches it)."""
+    return load_registry().version
 
 
 class CachedAccess(CatalogueAccess):
@@ -106,7 +94,7 @@ class CachedAccess(CatalogueAccess):
     cache : bool, optional
         Use the cache; default ``conf.cache`` at call time. ``cone``/``bulk`` also take ``cache=``.
     registry_version : str, optional
-        Part of the key; default: the version the registry module exposes.
+        Part of the key; default: the shipped registry's version.
     """
 
     def __init__(self, inner: CatalogueAccess, cache_dir: str | os.PathLike | None = None, *,

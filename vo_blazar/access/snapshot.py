@@ -21,6 +21,7 @@ from astropy.table import MaskedColumn, Table
 from ..exceptions import InputTypeError, InputValueError
 from ..registry.catalogue import Catalogue
 from .base import INDEX_COLUMN, CatalogueAccess
+from .vo import _check_radius
 
 __all__ = ["SnapshotAccess", "snapshot_catalogues"]
 
@@ -40,14 +41,6 @@ def snapshot_catalogues() -> tuple[str, ...]:
     d = _snapshot_dir()
     return tuple(sorted(p.name[: -len(_SUFFIX)] for p in d.iterdir()
                         if p.name.endswith(_SUFFIX) and p.name != "names" + _SUFFIX))
-
-
-def _check_radius(radius) -> u.Quantity:
-    if not isinstance(radius, u.Quantity) or radius.unit.physical_type != "angle":
-        raise InputTypeError(f"radius must be an angle Quantity (e.g. 15 * u.arcsec), got {radius!r}")
-    if not radius.isscalar or not np.isfinite(radius.value) or radius.value <= 0:
-        raise InputValueError(f"radius must be one positive finite angle, got {radius}")
-    return radius
 
 
 def _check_coords(coords) -> SkyCoord:

@@ -87,7 +87,7 @@ def find_position_columns(table: Table) -> tuple[str, str, str]:
         f"ra_nvss_deg/dec_nvss_deg) or GLON/GLAT; the table has {names}")
 
 
-def _column_angle(table: Table, name: str, *, is_lon: bool, notes: list[str]) -> u.Quantity | list:
+def _column_angle(table: Table, name: str, notes: list[str]) -> u.Quantity | list:
     col = table[name]
     if col.dtype.kind in "US" or col.dtype.kind == "O":
         return [str(v) for v in col]  # sexagesimal strings; SkyCoord parses them below
@@ -212,8 +212,8 @@ class SourceList:
             except InputValueError as exc:
                 raise InputValueError(f"{role} list: {exc}") from None
         frame = str(table.meta.get("frame", table.meta.get("FRAME", frame))).lower()
-        lon_v = _column_angle(table, lon, is_lon=True, notes=notes)
-        lat_v = _column_angle(table, lat, is_lon=False, notes=notes)
+        lon_v = _column_angle(table, lon, notes)
+        lat_v = _column_angle(table, lat, notes)
         try:
             if isinstance(lon_v, list):
                 sc = SkyCoord(lon_v, lat_v, frame=frame, unit=(u.hourangle, u.deg))

@@ -315,8 +315,9 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
             removed_rows.append((o, r, int(((removed["origin"] == o) & (removed["reason"] == r)).sum())))
     comp_rows = [(lab.replace("|", ", "), f"{lf:.2f}", f"{frac[0][i]:.3f}", f"{frac[1][i]:.3f}")
                  for i, (lab, lf) in enumerate(zip(grid.labels, grid.log_frequencies))]
-    neg_gamma = int(((y == 0) & coverage_matrix(sources, points, grid)[0][:, grid.log_frequencies > 20].any(1)).sum())
-    neg_radio = int(((y == 0) & coverage_matrix(sources, points, grid)[0][:, grid.log_frequencies < 12].any(1)).sum())
+    present, _ = coverage_matrix(sources, points, grid)
+    neg_gamma = int(((y == 0) & present[:, grid.log_frequencies > 20].any(1)).sum())
+    neg_radio = int(((y == 0) & present[:, grid.log_frequencies < 12].any(1)).sum())
 
     def f2(t):
         return f"{t[0]:.3f} +- {t[1]:.3f}"

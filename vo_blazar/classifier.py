@@ -205,12 +205,10 @@ def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool |
     >>> import vo_blazar
     >>> vo_blazar.classify(SkyCoord(77.35818, 5.69315, unit="deg"), offline=True)  # doctest: +SKIP
     """
-    coords = check_coordinates(coord, scalar=None)
-    seds = build_seds(coords.reshape((-1,)) if not coords.isscalar else coords.reshape((1,)), radius,
-                      catalogs=catalogs, offline=offline, cache=cache)
+    flat = check_coordinates(coord, scalar=False).reshape((-1,))   # ICRS, one row per position
+    seds = build_seds(flat, radius, catalogs=catalogs, offline=offline, cache=cache)
     result = classify_sed(seds, gamma=gamma)
     # report the position as given (ICRS), even where the SED has no target in meta
-    flat = coords.reshape((-1,)) if not coords.isscalar else coords.reshape((1,))
     result["ra"] = flat.ra.deg * u.deg
     result["dec"] = flat.dec.deg * u.deg
     result.meta["radius"] = seds[0].meta["radius"]

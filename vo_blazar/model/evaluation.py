@@ -78,14 +78,11 @@ def expected_calibration_error(y_true, p, n_bins: int = 10) -> float:
 
     ``ECE = sum_b (n_b / N) |mean(y)_b - mean(p)_b|``.
     """
-    y, p = _check(y_true, p)
-    edges = np.linspace(0.0, 1.0, n_bins + 1)
-    idx = np.clip(np.digitize(p, edges[1:-1], right=False), 0, n_bins - 1)
+    rc = reliability_curve(y_true, p, n_bins)
+    n = rc["count"]
     ece = 0.0
-    for b in range(n_bins):
-        m = idx == b
-        if m.any():
-            ece += m.sum() / y.size * abs(y[m].mean() - p[m].mean())
+    for b in np.flatnonzero(n):
+        ece += n[b] / n.sum() * abs(rc["fraction_positive"][b] - rc["mean_predicted"][b])
     return float(ece)
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluation import reliability_curve
+from .evaluation import expected_calibration_error, reliability_curve
 
 __all__ = ["plot_cv"]
 
@@ -26,6 +26,12 @@ def plot_cv(result, out_dir: str | Path, *, labels: list[str] | None = None) -> 
     y, p, pc = y[ok], p[ok], pc[ok]
     paths = {}
 
+    def save(fig, kind: str) -> None:
+        fig.tight_layout()
+        paths[kind] = str(out_dir / f"{v}_{kind}.png")
+        fig.savefig(paths[kind], dpi=110)
+        plt.close(fig)
+
     fig, ax = plt.subplots(figsize=(4.5, 4.2))
     fpr, tpr, _ = roc_curve(y, p)
     s = result.summary()
@@ -41,10 +47,7 @@ def plot_cv(result, out_dir: str | Path, *, labels: list[str] | None = None) -> 
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC, out-of-fold ({v})",
            xlim=(-0.01, 1), ylim=(0, 1.01))
     ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
-    paths["roc"] = str(out_dir / f"{v}_roc.png")
-    fig.savefig(paths["roc"], dpi=110)
-    plt.close(fig)
+    save(fig, "roc")
 
     fig, ax = plt.subplots(figsize=(4.5, 4.2))
     prec, rec, _ = precision_recall_curve(y, p)
@@ -52,24 +55,18 @@ def plot_cv(result, out_dir: str | Path, *, labels: list[str] | None = None) -> 
     ax.axhline(y.mean(), color="0.8", lw=0.8, label="chance")
     ax.set(xlabel="recall (blazars)", ylabel="precision", title=f"Precision-recall ({v})", ylim=(0, 1.01))
     ax.legend(fontsize=7, loc="lower left")
-    fig.tight_layout()
-    paths["pr"] = str(out_dir / f"{v}_pr.png")
-    fig.savefig(paths["pr"], dpi=110)
-    plt.close(fig)
+    save(fig, "pr")
 
     fig, ax = plt.subplots(figsize=(4.5, 4.2))
     for q, lab in ((p, "raw"), (pc, "Platt-calibrated")):
         rc = reliability_curve(y, q, 10)
-        ece = float(np.nansum(rc["count"] / rc["count"].sum() * np.abs(rc["fraction_positive"] - rc["mean_predicted"])))
+        ece = expected_calibration_error(y, q, 10)
         ax.plot(rc["mean_predicted"], rc["fraction_positive"], "o-", ms=3, label=f"{lab} (ECE {ece:.3f})")
     ax.plot([0, 1], [0, 1], color="0.7", lw=0.8)
     ax.set(xlabel="mean predicted p(blazar)", ylabel="observed fraction of blazars",
            title=f"Reliability, out-of-fold ({v})")
     ax.legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    paths["reliability"] = str(out_dir / f"{v}_reliability.png")
-    fig.savefig(paths["reliability"], dpi=110)
-    plt.close(fig)
+    save(fig, "reliability")
 
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
     sal = np.array([f.saliency for f in result.folds])
@@ -77,8 +74,5 @@ def plot_cv(result, out_dir: str | Path, *, labels: list[str] | None = None) -> 
     ax.errorbar(result.log_nu, m, yerr=sd, fmt="o-", ms=3, lw=0.8, elinewidth=0.6)
     ax.set(xlabel=r"log$_{10}$ ($\nu$ / Hz)", ylabel=r"mean |$\partial p / \partial x$|",
            title=f"Gradient saliency per grid frequency ({v})")
-    fig.tight_layout()
-    paths["saliency"] = str(out_dir / f"{v}_saliency.png")
-    fig.savefig(paths["saliency"], dpi=110)
-    plt.close(fig)
+    save(fig, "saliency")
     return paths

@@ -186,6 +186,14 @@ def load_removed(path: str | Path | None = None) -> Table:
     return Table.read(path, format="ascii.ecsv")
 
 
+def removal_counts(removed: Table) -> list[tuple[str, str, int]]:
+    """``(origin, reason, number removed)``, sorted by origin and reason."""
+    if not len(removed):
+        return []
+    keys = sorted({(str(o), str(r)) for o, r in zip(removed["origin"], removed["reason"])})
+    return [(o, r, int(((removed["origin"] == o) & (removed["reason"] == r)).sum())) for o, r in keys]
+
+
 def summary(sources: Table, removed: Table) -> str:
     """Counts per label/origin and removals per reason, as text."""
     lines = [f"{len(sources)} sources: {int((sources['label'] == 1).sum())} blazars, "
@@ -194,11 +202,8 @@ def summary(sources: Table, removed: Table) -> str:
     for o in origins:
         lines.append(f"  {o:16s} {int((sources['origin'] == o).sum()):6d}")
     lines.append(f"{len(removed)} removed:")
-    if len(removed):
-        keys = sorted({(str(o), str(r)) for o, r in zip(removed["origin"], removed["reason"])})
-        for o, r in keys:
-            n = int(((removed["origin"] == o) & (removed["reason"] == r)).sum())
-            lines.append(f"  {o:16s} {n:6d}  {r}")
+    for o, r, n in removal_counts(removed):
+        lines.append(f"  {o:16s} {n:6d}  {r}")
     return "\n".join(lines)
 
 

@@ -20,7 +20,7 @@ from ..grid import default_grid
 from ..logger import log
 from ..sed.table import NUFNU_UNIT
 from .archive import RADIO_MAX_LOG_NU, SHARED_BANDS, default_archive_path, load_archive, same_coverage
-from .labels import load_removed
+from .labels import load_removed, removal_counts
 
 __all__ = ["coverage_matrix", "cv_auc", "leakage_analysis", "same_coverage_evaluation", "write_report", "main"]
 
@@ -312,10 +312,7 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
                            f"{np.median(np.asarray(sources['n_points'])[sel]):.0f}", len(cls)))
     count_rows.append(("all blazars", 1, int((y == 1).sum()), int(((y == 1) & has).sum()), "", ""))
     count_rows.append(("all non-blazars", 0, int((y == 0).sum()), int(((y == 0) & has).sum()), "", ""))
-    removed_rows = []
-    if len(removed):
-        for o, r in sorted({(str(a), str(b)) for a, b in zip(removed["origin"], removed["reason"])}):
-            removed_rows.append((o, r, int(((removed["origin"] == o) & (removed["reason"] == r)).sum())))
+    removed_rows = removal_counts(removed)
     comp_rows = [(lab.replace("|", ", "), f"{lf:.2f}", f"{frac[0][i]:.3f}", f"{frac[1][i]:.3f}")
                  for i, (lab, lf) in enumerate(zip(grid.labels, grid.log_frequencies))]
     present, _ = coverage_matrix(sources, points, grid)

@@ -282,20 +282,23 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
         platt = PlattScaler().fit(y[va_i], p_val)
         thr_cal = float(platt(np.array([thr]))[0])  # monotone map: same decisions after calibration
         m = binary_metrics(y[te], p_te, thr)
-        m_cal = binary_metrics(y[te], platt(p_te), thr_cal)
+        p_te_cal = platt(p_te)
+        m_cal = binary_metrics(y[te], p_te_cal, thr_cal)
         sparse = sparsest_mask(n_points[te], 0.1)
         m_sparse = binary_metrics(y[te][sparse], p_te[sparse], thr)
         m_rest = binary_metrics(y[te][~sparse], p_te[~sparse], thr)
         m_sparse["max_points"] = int(n_points[te][sparse].max())
         result.oof[te] = p_te
-        result.oof_calibrated[te] = platt(p_te)
+        result.oof_calibrated[te] = p_te_cal
+        # the test fold's same-coverage members, when they hold both classes (else no leakage figures)
         sc_te = None
         m_leak = None
         if sc_fold_of_row is not None:
             sc_te = np.array([sc_fold_of_row[int(r)] for r in te if int(r) in sc_fold_of_row], dtype=int)
-            if sc_te.size and 0 < y[sc_rows[sc_te]].sum() < sc_te.size:
-                p_sc = _predict(model, sc_X[sc_te])
-                m_leak = binary_metrics(y[sc_rows[sc_te]], p_sc, thr)
+            if not (sc_te.size and 0 < y[sc_rows[sc_te]].sum() < sc_te.size):
+                sc_te = None
+        if sc_te is not None:
+            m_leak = binary_metrics(y[sc_rows[sc_te]], _predict(model, sc_X[sc_te]), thr)
         sal = gradient_saliency(model, X[te][:saliency_samples]).tolist()
         base: dict[str, dict[str, Any]] = {}
         if baselines:
@@ -305,7 +308,7 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
                 # refit-free threshold: chosen on the validation rows (seen in training, so slightly optimistic)
                 tb = roc_threshold(y[va_i], pb_val) if 0 < y[va_i].sum() < len(va_i) else 0.5
                 base[name] = {"test": binary_metrics(y[te], b.predict_proba(X[te]), tb)}
-                if sc_te is not None and sc_te.size and 0 < y[sc_rows[sc_te]].sum() < sc_te.size:
+                if sc_te is not None:
                     base[name]["leakage_controlled"] = binary_metrics(
                         y[sc_rows[sc_te]], b.predict_proba(sc_X[sc_te]), tb)
         path = None

@@ -305,8 +305,9 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
             for name, cls in (("gradient_boosting", GradientBoostingBaseline), ("coverage_only", CoverageBaseline)):
                 b = cls(seed=seed, missing_value=missing_value).fit(X[tr], y[tr])
                 pb_val = b.predict_proba(X[va_i])
-                # refit-free threshold: chosen on the validation rows (seen in training, so slightly optimistic)
-                tb = roc_threshold(y[va_i], pb_val) if 0 < y[va_i].sum() < len(va_i) else 0.5
+                # refit-free threshold: chosen on the validation rows (seen in training, so slightly optimistic);
+                # both classes are there, or the network's roc_threshold above would have raised
+                tb = roc_threshold(y[va_i], pb_val)
                 base[name] = {"test": binary_metrics(y[te], b.predict_proba(X[te]), tb)}
                 if sc_te is not None:
                     base[name]["leakage_controlled"] = binary_metrics(

@@ -136,9 +136,8 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
                    "machine": f"{platform.machine()} CPU, {threads} threads, shared with other jobs"},
         "per_fold": [_fold_brief(f) for f in result.folds],
         "weights": weights,
-        "known_limits": list(KNOWN_LIMITS),
+        "known_limits": known_limits(leak),
     }
-    card["known_limits"] = known_limits(leak)
     if extra:
         card.update(extra)
     return card

@@ -1,4 +1,5 @@
 """The vo-blazar command line and target parsing (offline snapshot; no network)."""
+import numpy as np
 import pytest
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable
@@ -51,3 +52,17 @@ def test_cli_user_errors_exit_2_with_one_line(capsys):
     assert "radius" in capsys.readouterr().err
     assert main(["sed", "10", "20", "--offline", "--catalogs", "NOPE"]) == 2
     assert "NOPE" in capsys.readouterr().err
+
+
+def test_cli_classify_positions_file_reports_the_bad_row_and_classifies_the_rest(tmp_path):
+    positions = tmp_path / "list.txt"
+    positions.write_text("# synthetic list of real positions\nMrk 421\n10 95\n77.35818 5.69315\n")
+    out = tmp_path / "result.ecsv"
+    assert main(["classify", "3C 273", "--positions", str(positions), "--offline", "--no-progress",
+                 "-o", str(out)]) == 0
+    res = QTable.read(out)
+    assert res["name"].tolist() == ["3C 273", "Mrk 421", "10 95", "77.35818 5.69315"]
+    assert res["warnings"][2].startswith("bad input (line 3):") and "-90 <= Dec <= 90" in res["warnings"][2]
+    assert np.isnan(res["p_blazar"][2]) and not res["is_blazar"][2]
+    good = [0, 1, 3]
+    assert np.all(np.isfinite(res["p_blazar"][good])) and np.all(res["n_points"][good] > 0)

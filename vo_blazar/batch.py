@@ -22,7 +22,7 @@ from astropy.table import Table
 from .exceptions import InputTypeError, InputValueError
 from .logger import log
 
-__all__ = ["classify_batch", "read_positions"]
+__all__ = ["classify_batch", "read_positions", "positions_from_texts"]
 
 CHECKPOINT_VERSION = 1
 _RA_NAMES = ("ra", "raj2000", "ra_icrs", "ra_deg", "_raj2000", "radeg")
@@ -73,16 +73,31 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
-            try:
-                c = parse_target(text, offline=offline)
-                names.append(text); ra.append(c.ra.deg); dec.append(c.dec.deg); errors.append("")
-            except (ValueError, TypeError) as exc:
-                names.append(text); ra.append(np.nan); dec.append(np.nan)
-                errors.append(f"bad input (line {k + 1}): {exc}")
+            r, d, error = _parse_text(text, offline, where=f" (line {k + 1})")
+            names.append(text); ra.append(r); dec.append(d); errors.append(error)
     if not names:
         raise InputValueError(f"positions file {path} holds no positions")
-    return Table({"name": names, "ra": np.array(ra) * u.deg, "dec": np.array(dec) * u.deg,
-                  "error": np.array(errors, dtype=object).astype(str)})
+    return _positions_table(names, ra, dec, errors)
+
+
+def positions_from_texts(texts: Sequence[str], *, offline: bool | None = None) -> Table:
+    """Positions typed by a user ("RA DEC" or names) as a `read_positions` table; bad ones carry the reason."""
+    parsed = [_parse_text(text, offline) for text in texts]
+    return _positions_table(list(texts), *([p[i] for p in parsed] for i in range(3)))
+
+
+def _parse_text(text: str, offline: bool | None, where: str = "") -> tuple[float, float, str]:
+    from .target import parse_target
+    try:
+        c = parse_target(text, offline=offline)
+        return c.ra.deg, c.dec.deg, ""
+    except (ValueError, TypeError) as exc:
+        return np.nan, np.nan, f"bad input{where}: {exc}"
+
+
+def _positions_table(names, ra, dec, errors) -> Table:
+    return Table({"name": np.array(names, dtype=str), "ra": np.array(ra, float) * u.deg,
+                  "dec": np.array(dec, float) * u.deg, "error": np.array(errors, dtype=object).astype(str)})
 
 
 def _degrees(value, column) -> float:

@@ -43,27 +43,16 @@ def _gamma(args):
 
 
 def run_classify(args) -> int:
-    from .batch import classify_batch, read_positions
+    from .batch import classify_batch, positions_from_texts, read_positions
     from .exceptions import InputValueError
-    from .target import parse_target
 
-    rows = []
-    for text in args.target:
-        try:
-            c = parse_target(text, offline=args.offline)
-            rows.append((text, c.ra.deg, c.dec.deg, ""))
-        except ValueError as exc:
-            rows.append((text, np.nan, np.nan, f"bad input: {exc}"))
-    positions = Table(rows=rows, names=("name", "ra", "dec", "error"), dtype=(str, float, float, str)) if rows else None
+    parts = [positions_from_texts(args.target, offline=args.offline)] if args.target else []
     if args.positions:
-        from astropy.table import vstack
-        extra = read_positions(args.positions, offline=args.offline)
-        extra["ra"] = u.Quantity(extra["ra"]).value
-        extra["dec"] = u.Quantity(extra["dec"]).value
-        positions = extra if positions is None else vstack([positions, extra])
-    if positions is None:
+        parts.append(read_positions(args.positions, offline=args.offline))
+    if not parts:
         raise InputValueError("give at least one TARGET or --positions FILE")
-    positions["ra"].unit = positions["dec"].unit = u.deg
+    from astropy.table import vstack
+    positions = vstack(parts) if len(parts) > 1 else parts[0]
     result = classify_batch(positions, checkpoint=args.checkpoint, chunk_size=args.chunk_size,
                             radius=None if args.radius is None else args.radius * u.arcsec,
                             gamma=_gamma(args), offline=args.offline,

@@ -44,6 +44,7 @@ def _gamma(args):
 
 def run_classify(args) -> int:
     from .batch import classify_batch, positions_from_texts, read_positions
+    from .cli import catalogs_option, radius_option
     from .exceptions import InputValueError
 
     parts = [positions_from_texts(args.target, offline=args.offline)] if args.target else []
@@ -54,12 +55,12 @@ def run_classify(args) -> int:
     from astropy.table import vstack
     positions = vstack(parts) if len(parts) > 1 else parts[0]
     result = classify_batch(positions, checkpoint=args.checkpoint, chunk_size=args.chunk_size,
-                            radius=None if args.radius is None else args.radius * u.arcsec,
+                            radius=radius_option(args),
                             gamma=_gamma(args), offline=args.offline,
-                            catalogs=None if not args.catalogs else args.catalogs.split(","),
+                            catalogs=catalogs_option(args),
                             progress=not args.no_progress)
     _report(result, args.output, args.plot, args.samp, args.regions, offline=args.offline,
-            radius=args.radius)
+            radius=radius_option(args))
     return 0
 
 
@@ -99,8 +100,7 @@ def _plots(result, plot_dir: Path, *, offline=None, radius=None) -> None:
     ok = np.isfinite(result["ra"]) & np.isfinite(result["dec"])
     if not ok.any():
         return
-    seds = build_seds(SkyCoord(result["ra"][ok], result["dec"][ok], unit="deg"),
-                      None if radius is None else radius * u.arcsec, offline=offline)
+    seds = build_seds(SkyCoord(result["ra"][ok], result["dec"][ok], unit="deg"), radius, offline=offline)
     written, skipped = 0, []
     for row, sed in zip(result[ok], seds):
         if row["n_points"] + row["n_upper_limits"] == 0:

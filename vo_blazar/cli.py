@@ -27,11 +27,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="comma-separated registry names to query (default: all)")
 
 
-def _radius(args) -> u.Quantity | None:
+def radius_option(args) -> u.Quantity | None:
+    """``--radius ARCSEC`` as a Quantity (None: the default radius)."""
     return None if args.radius is None else args.radius * u.arcsec
 
 
-def _catalogs(args):
+def catalogs_option(args) -> list[str] | None:
+    """``--catalogs A,B`` as a list of registry names (None: all)."""
     return None if not args.catalogs else [c.strip() for c in args.catalogs.split(",") if c.strip()]
 
 
@@ -39,7 +41,7 @@ def _cmd_sed(args) -> int:
     from .sed import build_sed, write_sed
     from .target import parse_target
     coord = parse_target(" ".join(args.target), offline=args.offline)
-    sed = build_sed(coord, _radius(args), catalogs=_catalogs(args), offline=args.offline)
+    sed = build_sed(coord, radius_option(args), catalogs=catalogs_option(args), offline=args.offline)
     if args.output:
         write_sed(sed, args.output, overwrite=True)
         print(f"wrote {len(sed)} points to {args.output}")

@@ -115,6 +115,7 @@ def write_candidates(table: Table, path: str | Path) -> list[Path]:
 
 def run_candidates(args) -> int:
     """Run the ``candidates`` subcommand from parsed arguments."""
+    from ..cli import radius_option
     from .candidates import candidates
 
     xerr = args.xray_error_column or (None if args.xray_error is None else args.xray_error * u.arcsec)
@@ -130,7 +131,7 @@ def run_candidates(args) -> int:
             known=known, drop_known=not args.keep_known, client=client, offline=args.offline,
             k=args.k, xray_flux=args.xray_flux, radio_flux=args.radio_flux,
             xray_flux_unit=args.xray_flux_unit, radio_flux_unit=args.radio_flux_unit,
-            radius=None if args.radius is None else args.radius * u.arcsec, chunk_size=args.chunk_size)
+            radius=radius_option(args), chunk_size=args.chunk_size)
     finally:
         if client is not None:
             client.close()

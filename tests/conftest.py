@@ -1,7 +1,8 @@
 """Shared test fixtures: isolated caches and the loopback VO server.
 
-* ``_isolated_caches`` (autouse): vo_blazar's cache goes to a temporary folder and astroquery's
-  response cache is off, so no test reads or writes the user's real caches.
+* ``_isolated_caches`` (autouse): vo_blazar's cache goes to a temporary folder, the in-memory SED
+  cache starts empty and astroquery's response cache is off, so no test reads or writes the
+  user's real caches or sees another test's SEDs.
 * ``vo_server``: a `loopback_vo.LoopbackVO` serving synthetic tables over SCS / TAP / XMatch on
   127.0.0.1; ``conf.vizier_tap_url`` / ``conf.xmatch_url`` point at it; faults and hit counts
   are reset after each test.
@@ -18,8 +19,10 @@ except ImportError:
 
 @pytest.fixture(autouse=True)
 def _isolated_caches(tmp_path_factory):
+    from vo_blazar.access.cache import sed_memory
     from vo_blazar.config import conf
 
+    sed_memory.clear()
     cache_dir = tmp_path_factory.mktemp("vo_blazar_cache")
     try:
         from astroquery import cache_conf

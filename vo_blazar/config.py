@@ -44,6 +44,11 @@ class Conf(_config.ConfigNamespace):
         "CDS XMatch endpoint used for bulk access of entries with bulk = 'xmatch'.",
     )
     cache = _config.ConfigItem(True, "Keep VO answers in the on-disk cache.")
+    sed_cache_size = _config.ConfigItem(
+        1024,
+        "Built SEDs kept in memory per process (0: none), keyed by position, radius, catalogues, "
+        "registry version and access; an SED with a failed catalogue is never kept.",
+    )
     cache_dir = _config.ConfigItem(
         "",
         "Cache folder. Empty means <astropy cache dir>/vo_blazar.",

@@ -1,10 +1,14 @@
-"""An on-disk cache that wraps any `CatalogueAccess`.
+"""The package's caches: catalogue answers on disk, built SEDs in memory.
 
-Answers are stored as VOTable files (binary2, so masks, units and dtypes survive), one folder per
-catalogue, named by a hash of (access name, catalogue name, registry version, the catalogue's
-registry entry, the rounded position(s), the radius). Writes are atomic (temporary file +
+`CachedAccess` wraps any `CatalogueAccess` and keeps its answers on disk as VOTable files
+(binary2, so masks, units and dtypes survive), one folder per catalogue, named by a hash of
+(access name, catalogue name, registry version, the catalogue's registry entry, the rounded
+position(s), the radius). Writes are atomic (temporary file +
 `os.replace`) so a crash or a concurrent writer never leaves half a file; failures are never
 cached; an entry that no longer parses is deleted and fetched again. Nothing is pickled.
+
+`sed_memory` keeps whole SEDs built in this process (`vo_blazar.sed.build_seds`), so asking for
+the same source again skips the catalogue queries and the photometry altogether.
 """
 from __future__ import annotations
 
@@ -13,7 +17,10 @@ import os
 import re
 import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
+from typing import Callable, Hashable
 
 import numpy as np
 from astropy import units as u
@@ -27,7 +34,7 @@ from ..registry import load_registry
 from ..registry.catalogue import Catalogue
 from .base import CatalogueAccess
 
-__all__ = ["CachedAccess", "clear_cache", "default_cache_dir", "POSITION_DECIMALS"]
+__all__ = ["CachedAccess", "MemoryCache", "clear_cache", "default_cache_dir", "sed_memory", "POSITION_DECIMALS"]
 
 #: Positions are rounded to 1e-6 deg (3.6 mas) in the key: far below any catalogue's accuracy,
 #: while float noise from coordinate transformations does not defeat the cache.
@@ -48,8 +55,58 @@ def _folder(catalogue_name: str) -> str:
     return _SAFE.sub("_", catalogue_name) or "_"
 
 
+class MemoryCache:
+    """A thread-safe least-recently-used memory of tables, copied in and out.
+
+    Copies keep entries immune to what callers do with the tables they get back.
+
+    Parameters
+    ----------
+    capacity : callable
+        Returns the number of entries to keep, read at each `put` (so a configuration change
+        takes effect at once); 0 keeps nothing.
+    """
+
+    def __init__(self, capacity: Callable[[], int]):
+        self._capacity = capacity
+        self._entries: OrderedDict[Hashable, Table] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: Hashable) -> Table | None:
+        """A copy of the entry, or None."""
+        with self._lock:
+            table = self._entries.get(key)
+            if table is None:
+                return None
+            self._entries.move_to_end(key)
+        return table.copy()
+
+    def put(self, key: Hashable, table: Table) -> None:
+        """Keep a copy of ``table`` under ``key``, forgetting the least recently used beyond capacity."""
+        capacity = max(0, int(self._capacity()))
+        if capacity == 0:
+            return
+        table = table.copy()
+        with self._lock:
+            self._entries[key] = table
+            self._entries.move_to_end(key)
+            while len(self._entries) > capacity:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+#: SEDs built in this process (`vo_blazar.sed.build_seds`), at most ``conf.sed_cache_size``.
+sed_memory = MemoryCache(lambda: conf.sed_cache_size)
+
+
 def clear_cache(catalogue: str | Catalogue | None = None, *, cache_dir: str | os.PathLike | None = None) -> int:
-    """Delete cached answers: of one catalogue, or all of them.
+    """Delete cached answers: of one catalogue, or all of them (and every SED kept in memory).
 
     Parameters
     ----------
@@ -63,6 +120,7 @@ def clear_cache(catalogue: str | Catalogue | None = None, *, cache_dir: str | os
     int
         Number of cached answers removed.
     """
+    sed_memory.clear()   # SEDs built from the answers about to go
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if isinstance(catalogue, Catalogue):
         catalogue = catalogue.name

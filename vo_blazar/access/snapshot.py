@@ -3,8 +3,8 @@
 The snapshot (``vo_blazar/data/snapshot/<catalogue>.ecsv.gz``, see its PROVENANCE.md) holds rows
 in each registry catalogue's own columns and units, so what this access returns goes through the
 same registry mapping and photometry as a live VO answer.  Each catalogue file is read once, on
-first use, and a sky index (a cached `~astropy.coordinates.SkyCoord`, whose KD-tree astropy keeps)
-answers single cones and thousands of positions at once.  A registry catalogue without snapshot
+first use, and a sky index (a KD-tree over unit vectors, see `_SkyIndex`) answers single cones and
+thousands of positions at once.  A registry catalogue without snapshot
 data answers an empty table with its columns -- "not in the snapshot" is not an upper limit.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 from astropy import units as u
-from astropy.coordinates import SkyCoord, search_around_sky
+from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
 from ..exceptions import InputTypeError, InputValueError
@@ -43,6 +43,44 @@ def snapshot_catalogues() -> tuple[str, ...]:
                         if p.name.endswith(_SUFFIX) and p.name != "names" + _SUFFIX))
 
 
+def _unit_vectors(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
+    ra, dec = np.radians(ra_deg), np.radians(dec_deg)
+    return np.column_stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
+
+
+class _SkyIndex:
+    """Positions of one catalogue as unit vectors in a KD-tree: the rows within a radius of targets.
+
+    Plain arrays instead of ``SkyCoord``/``search_around_sky``: a single cone costs tens of
+    microseconds instead of milliseconds, which matters when one SED asks 31 catalogues.
+    Separations are the great-circle angles of the chords, exact to float64 rounding.
+    """
+
+    def __init__(self, ra_deg: np.ndarray, dec_deg: np.ndarray):
+        from scipy.spatial import cKDTree
+
+        xyz = _unit_vectors(ra_deg, dec_deg)
+        self._valid = np.flatnonzero(np.isfinite(xyz).all(axis=1))   # a blank position matches nothing
+        self._xyz = xyz[self._valid]
+        self._tree = cKDTree(self._xyz)
+
+    def around(self, targets: SkyCoord, radius: u.Quantity) -> tuple[np.ndarray, np.ndarray]:
+        """``(target index, row index)`` of every pair closer than ``radius``, sorted by both."""
+        t_xyz = _unit_vectors(targets.ra.deg, targets.dec.deg)
+        r = radius.to_value(u.rad)
+        chord = 2.0 * np.sin(min(r, np.pi) / 2.0)
+        hits = self._tree.query_ball_point(t_xyz, chord * (1 + 1e-9) + 1e-15)
+        n = np.fromiter((len(h) for h in hits), np.int64, len(hits))
+        target = np.repeat(np.arange(len(hits), dtype=np.int64), n)
+        local = np.fromiter((j for h in hits for j in h), np.int64, int(n.sum()))
+        # exact test on the angle, as cone searches define it (the tree radius is padded for rounding)
+        d = np.linalg.norm(self._xyz[local] - t_xyz[target], axis=1)
+        keep = 2.0 * np.arcsin(np.clip(d / 2.0, 0.0, 1.0)) <= r
+        target, row = target[keep], self._valid[local[keep]]
+        order = np.lexsort((row, target))
+        return target[order], row[order]
+
+
 def _check_coords(coords) -> SkyCoord:
     if not isinstance(coords, SkyCoord):
         raise InputTypeError(f"positions must be a SkyCoord, got {type(coords).__name__}")
@@ -59,25 +97,24 @@ class SnapshotAccess(CatalogueAccess):
     # Shared by every instance: the files are read once per process (each build_sed makes a new
     # access), and the lock makes that safe when callers fan out over threads.
     _tables: dict[str, Table] = {}
-    _coords: dict[str, SkyCoord] = {}
+    _index: dict[str, "_SkyIndex | None"] = {}
     _lock = threading.Lock()
 
     # -------------------------------------------------------------------- loading
-    def _load(self, catalogue: Catalogue) -> tuple[Table, SkyCoord | None]:
+    def _load(self, catalogue: Catalogue) -> tuple[Table, "_SkyIndex | None"]:
         name = catalogue.name
         with self._lock:
             if name not in self._tables:
                 path = _snapshot_dir() / (name + _SUFFIX)
                 if path.is_file():
                     table = Table.read(path, format="ascii.ecsv")
-                    coords = SkyCoord(np.asarray(table[catalogue.ra_column], float),
-                                      np.asarray(table[catalogue.dec_column], float),
-                                      unit=u.deg, frame="icrs")
+                    index = _SkyIndex(np.ma.filled(np.ma.asarray(table[catalogue.ra_column], float), np.nan),
+                                      np.ma.filled(np.ma.asarray(table[catalogue.dec_column], float), np.nan))
                 else:
-                    table, coords = self._empty(catalogue), None
+                    table, index = self._empty(catalogue), None
                 table.meta["snapshot"] = True
-                self._tables[name], self._coords[name] = table, coords
-            return self._tables[name], self._coords[name]
+                self._tables[name], self._index[name] = table, index
+            return self._tables[name], self._index[name]
 
     @staticmethod
     def _empty(catalogue: Catalogue) -> Table:
@@ -109,10 +146,10 @@ class SnapshotAccess(CatalogueAccess):
         radius = _check_radius(radius)
         if not coord.isscalar:
             raise InputValueError("cone takes one position; use bulk for several")
-        table, coords = self._load(catalogue)
-        if coords is None or len(table) == 0:
+        table, index = self._load(catalogue)
+        if index is None or len(table) == 0:
             return self._result(table, np.zeros(0, dtype=int), catalogue)
-        rows = np.flatnonzero(coords.separation(coord) <= radius)
+        _, rows = index.around(coord.reshape((1,)), radius)
         return self._result(table, rows, catalogue)
 
     def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
@@ -124,16 +161,12 @@ class SnapshotAccess(CatalogueAccess):
         coords = _check_coords(coords)
         radius = _check_radius(radius)
         coords = coords.reshape(-1) if not coords.isscalar else coords.reshape((1,))
-        table, cat_coords = self._load(catalogue)
-        if cat_coords is None or len(table) == 0 or len(coords) == 0:
+        table, index = self._load(catalogue)
+        if index is None or len(table) == 0 or len(coords) == 0:
             out = self._result(table, np.zeros(0, dtype=int), catalogue)
             out[INDEX_COLUMN] = np.zeros(0, dtype=np.int64)
             return out
-        # the catalogue SkyCoord is cached, so astropy builds its KD-tree once per catalogue
-        idx_pos, idx_cat, sep, _ = search_around_sky(coords, cat_coords, radius)
-        keep = sep <= radius        # search_around_sky is inclusive up to rounding; match cone()
-        idx_pos, idx_cat = idx_pos[keep], idx_cat[keep]
-        order = np.lexsort((idx_cat, idx_pos))
-        out = self._result(table, idx_cat[order], catalogue)
-        out[INDEX_COLUMN] = idx_pos[order].astype(np.int64)
+        idx_pos, idx_cat = index.around(coords, radius)
+        out = self._result(table, idx_cat, catalogue)
+        out[INDEX_COLUMN] = idx_pos
         return out

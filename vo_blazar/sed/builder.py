@@ -16,6 +16,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from ..access.base import INDEX_COLUMN, CatalogueAccess
+from ..access.cache import sed_memory
 from ..config import conf, offline_mode
 from ..exceptions import InputTypeError, InputValueError, PartialResultWarning
 from ..logger import log
@@ -276,6 +277,12 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     radius = check_radius(radius)
     catalogues, registry = _select(catalogs)
     offline = offline_mode(offline)
+    memory_key = _memory_keys(target.reshape((1,)), radius, catalogues, registry, offline) \
+        if access is None and cache else None
+    if memory_key is not None:
+        kept = sed_memory.get(memory_key[0])
+        if kept is not None:
+            return kept
     access = access or default_access(offline, cache=cache)
 
     def one(catalogue: Catalogue):
@@ -290,7 +297,10 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     if INDEX_COLUMN in sed.colnames:
         sed.remove_column(INDEX_COLUMN)
     provenance = {c.name: _provenance(c, access) for c in catalogues}
-    return _finish(sed, target, radius, catalogues, failures, provenance, offline, registry)
+    sed = _finish(sed, target, radius, catalogues, failures, provenance, offline, registry)
+    if memory_key is not None and not failures:
+        sed_memory.put(memory_key[0], sed)
+    return sed
 
 
 def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Sequence[str] | None = None,
@@ -306,7 +316,39 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
     radius = check_radius(radius)
     catalogues, registry = _select(catalogs)
     offline = offline_mode(offline)
-    access = access or default_access(offline, cache=cache)
+    keys = _memory_keys(targets, radius, catalogues, registry, offline) if access is None and cache else None
+    if keys is None:
+        return _build_many(targets, radius, catalogues, registry, offline, access or default_access(offline, cache=cache))
+    seds = [sed_memory.get(key) for key in keys]
+    todo = [i for i, sed in enumerate(seds) if sed is None]
+    if todo:
+        built = _build_many(targets[todo], radius, catalogues, registry, offline, default_access(offline, cache=cache))
+        for i, sed in zip(todo, built):
+            seds[i] = sed
+            if not sed.meta["failures"]:
+                sed_memory.put(keys[i], sed)
+    return seds
+
+
+def _memory_keys(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalogue], registry,
+                 offline: bool) -> list[tuple] | None:
+    """Keys of `sed_memory` for each target; None when the SEDs must not be kept.
+
+    The exact position (not rounded: a kept SED carries its target and separations) and
+    everything else the SED depends on. Custom `Catalogue` records are not registry entries
+    and are never kept.
+    """
+    known = set(registry.names)
+    if any(c.name not in known or registry[c.name] is not c for c in catalogues):
+        return None
+    common = (offline, registry.version, tuple(c.name for c in catalogues), float(radius.to_value(u.arcsec)))
+    ra, dec = np.atleast_1d(targets.ra.deg), np.atleast_1d(targets.dec.deg)
+    return [common + (float(a), float(d)) for a, d in zip(ra, dec)]
+
+
+def _build_many(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalogue], registry, offline: bool,
+                access: CatalogueAccess) -> list:
+    """`build_seds` without the memory: one bulk query per catalogue, SEDs split by position."""
     n = len(targets)
 
     def one(catalogue: Catalogue):

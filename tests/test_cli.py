@@ -66,3 +66,25 @@ def test_cli_classify_positions_file_reports_the_bad_row_and_classifies_the_rest
     assert np.isnan(res["p_blazar"][2]) and not res["is_blazar"][2]
     good = [0, 1, 3]
     assert np.all(np.isfinite(res["p_blazar"][good])) and np.all(res["n_points"][good] > 0)
+
+
+def test_cli_classify_plot_draws_the_seds_that_were_classified(tmp_path, monkeypatch):
+    import vo_blazar.plotting
+    drawn = {}
+    real = vo_blazar.plotting.save_sed_plot
+
+    def spy(sed, path, **kwargs):
+        drawn[path.name] = (sed, kwargs)
+        return real(sed, path, **kwargs)
+
+    monkeypatch.setattr(vo_blazar.plotting, "save_sed_plot", spy)
+    out = tmp_path / "result.ecsv"
+    assert main(["classify", "TXS 0506+056", "--offline", "--no-progress", "--catalogs", "NVSS,AllWISE",
+                 "--plot", str(tmp_path / "plots"), "-o", str(out)]) == 0
+    res = QTable.read(out)
+    assert list(drawn) == ["TXS_0506+056.png"]
+    sed, kwargs = drawn["TXS_0506+056.png"]
+    assert (tmp_path / "plots" / "TXS_0506+056.png").stat().st_size > 1000
+    assert set(sed["catalog"]) == {"NVSS", "AllWISE"}          # --catalogs holds for the plots too
+    assert int((~sed["upper_limit"]).sum()) == res["n_points"][0]
+    assert kwargs["p_blazar"] == pytest.approx(res["p_blazar"][0])

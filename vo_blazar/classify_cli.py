@@ -60,11 +60,11 @@ def run_classify(args) -> int:
                             catalogs=catalogs_option(args),
                             progress=not args.no_progress)
     _report(result, args.output, args.plot, args.samp, args.regions, offline=args.offline,
-            radius=radius_option(args))
+            radius=radius_option(args), catalogs=catalogs_option(args))
     return 0
 
 
-def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None) -> None:
+def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None, catalogs=None) -> None:
     show = result["name", "ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "model", "n_points", "warnings"]
     for c in ("ra", "dec"):
         show[c].info.format = ".5f"
@@ -80,7 +80,7 @@ def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radiu
         result.write(output, format=fmt, overwrite=True)
         print(f"wrote {len(result)} rows to {output}")
     if plot_dir:
-        _plots(result, Path(plot_dir), offline=offline, radius=radius)
+        _plots(result, Path(plot_dir), offline=offline, radius=radius, catalogs=catalogs)
     if regions_file:
         from .regions import positions_to_regions, write_regions
         write_regions(positions_to_regions(result), regions_file)
@@ -91,7 +91,7 @@ def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radiu
         print("sent the result over SAMP")
 
 
-def _plots(result, plot_dir: Path, *, offline=None, radius=None) -> None:
+def _plots(result, plot_dir: Path, *, offline=None, radius=None, catalogs=None) -> None:
     from astropy.coordinates import SkyCoord
 
     from .plotting import save_sed_plot
@@ -100,7 +100,9 @@ def _plots(result, plot_dir: Path, *, offline=None, radius=None) -> None:
     ok = np.isfinite(result["ra"]) & np.isfinite(result["dec"])
     if not ok.any():
         return
-    seds = build_seds(SkyCoord(result["ra"][ok], result["dec"][ok], unit="deg"), radius, offline=offline)
+    # the same request as the classification's, so the SEDs come back from the in-memory cache
+    seds = build_seds(SkyCoord(result["ra"][ok], result["dec"][ok], unit="deg"), radius, offline=offline,
+                      catalogs=catalogs)
     written, skipped = 0, []
     for row, sed in zip(result[ok], seds):
         if row["n_points"] + row["n_upper_limits"] == 0:

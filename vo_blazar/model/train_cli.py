@@ -217,10 +217,11 @@ def write_docs(docs_dir: str | Path, *, root: str | Path | None = None) -> Path:
     for name in ("tradeoff", "scaling_comparison", "same_coverage_trained", "inference"):
         p = static / f"{name}.json"
         extra[name] = json.loads(p.read_text()) if p.exists() else None
+    preset_cards = [read_card(p) for p in sorted((static / "preset_cards").glob("*.json"))]
     path = docs_dir / "model_card.rst"
     path.write_text(render_rst(cards, tradeoff=extra["tradeoff"], scaling_comparison=extra["scaling_comparison"],
-                               same_coverage_trained=extra["same_coverage_trained"], inference=extra["inference"]),
-                    encoding="utf-8")
+                               same_coverage_trained=extra["same_coverage_trained"], inference=extra["inference"],
+                               preset_cards=preset_cards), encoding="utf-8")
     return path
 
 

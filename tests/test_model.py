@@ -190,7 +190,7 @@ def _ship(tmp_path, n_folds=2):
     weights = []
     for k in range(n_folds):
         m = build_model(cfg, seed=k)
-        p = save_for_shipping(m, cfg, tmp_path / f"fold_{k:02d}.keras")
+        p = save_for_shipping(m, tmp_path / f"fold_{k:02d}.keras")
         weights.append({"file": p.name, "sha256": sha256_of(p)})
     grid.save(tmp_path / "grid.json")
     card = {"variant": "gamma", "grid_size": L, "threshold": 0.5, "model_config": cfg.to_dict(), "weights": weights,

@@ -84,7 +84,8 @@ class Ensemble:
         cal = card.get("calibration", {}) or {}
         self._platt = None
         if cal.get("method") == "platt":
-            self._platt = [(float(c["a"]), float(c["b"])) for c in cal["per_fold"]]
+            from .evaluation import PlattScaler
+            self._platt = [PlattScaler(float(c["a"]), float(c["b"])) for c in cal["per_fold"]]
             if len(self._platt) != len(self.models):
                 raise ModelError(f"model card lists {len(self._platt)} calibrations for {len(self.models)} folds")
 
@@ -137,9 +138,8 @@ class Ensemble:
         p = np.concatenate(parts) if parts else np.zeros((0, len(self.models)))
         out = p.reshape(X.shape[0], len(self.models)).T.copy()
         if self._platt is not None:
-            for i, (a, b) in enumerate(self._platt):
-                z = np.log(np.clip(out[i], 1e-6, 1 - 1e-6) / np.clip(1 - out[i], 1e-6, 1))
-                out[i] = 1.0 / (1.0 + np.exp(-(a * z + b)))
+            for i, scaler in enumerate(self._platt):
+                out[i] = scaler(out[i])   # the calibration fitted on this fold's validation split
         return out
 
     def predict(self, X: np.ndarray, *, batch_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -212,16 +212,17 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
     return Ensemble(models, grid, card)
 
 
-def compact_models(directory: str | os.PathLike, *, float16: bool = False, check: bool = True) -> list[dict[str, Any]]:
+def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[dict[str, Any]]:
     """Re-save every fold file of a model folder without optimizer state; update the card's hashes.
+
+    For model folders saved from compiled models (training already ships compact files, see
+    `vo_blazar.model.training.save_for_shipping`). Storage stays float32: Keras saves variables
+    in their own dtype, so half precision would change the network's arithmetic.
 
     Parameters
     ----------
     directory : path
         A model folder (``model_card.json`` + ``fold_XX.keras``).
-    float16 : bool
-        Not implemented for storage: Keras saves variables in their own dtype, so half precision
-        would change the computation; kept as a parameter so the choice is explicit.
     check : bool
         Verify that predictions on random inputs are unchanged (to 1e-6).
 
@@ -232,23 +233,20 @@ def compact_models(directory: str | os.PathLike, *, float16: bool = False, check
     """
     import keras
 
-    if float16:
-        raise InputValueError("float16 storage is not supported: it would change the network's arithmetic")
+    from .training import save_for_shipping
+
     directory = Path(directory)
     card_path = directory / CARD_NAME
-    card = json.loads(card_path.read_text(encoding="utf-8"))
+    card = read_json(card_path, "model card")
     rng = np.random.default_rng(0)
     entries = []
     for entry in card["weights"]:
         path = directory / entry["file"]
         model = _load_keras(path, entry.get("sha256"))
-        clean = keras.Model.from_config(model.get_config())
-        clean.set_weights(model.get_weights())
-        tmp = path.with_name(path.stem + ".tmp.keras")
-        clean.save(tmp)
+        tmp = save_for_shipping(model, path.with_name(path.stem + ".tmp.keras"))
         if check:
-            X = np.where(rng.random((64, *model.input_shape[1:])) < 0.4, rng.random((64, *model.input_shape[1:])), 0)
-            X = X.astype(np.float32)
+            shape = (64, *model.input_shape[1:])
+            X = np.where(rng.random(shape) < 0.4, rng.random(shape), 0).astype(np.float32)
             X[..., 1] = (X[..., 1] > 0.9).astype(np.float32)
             again = keras.models.load_model(tmp, safe_mode=True, compile=False)
             if not np.allclose(model.predict(X, verbose=0), again.predict(X, verbose=0), atol=1e-6):

@@ -193,7 +193,7 @@ def _predict(model, X: np.ndarray) -> np.ndarray:
     return model.predict(X, batch_size=2048, verbose=0).ravel()
 
 
-def save_for_shipping(model, config: ModelConfig, path: Path) -> Path:
+def save_for_shipping(model, path: str | os.PathLike) -> Path:
     """Save the weights in an uncompiled copy (no optimizer state) as a native ``.keras`` file.
 
     ``keras.models.clone_model`` keeps the optimizer (tripling the file); rebuilding from the
@@ -314,7 +314,7 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
                         y[sc_rows[sc_te]], b.predict_proba(sc_X[sc_te]), tb)
         path = None
         if out_dir is not None:
-            path = str(save_for_shipping(model, model_config, Path(out_dir) / f"fold_{k:02d}.keras"))
+            path = str(save_for_shipping(model, Path(out_dir) / f"fold_{k:02d}.keras"))
         fr = FoldResult(fold=k, n_train=len(tr_i), n_val=len(va_i), n_test=len(te), threshold=thr,
                         platt=platt.to_dict(), metrics=m, metrics_calibrated=m_cal, metrics_sparsest=m_sparse,
                         metrics_rest=m_rest, metrics_leakage_controlled=m_leak, baselines=base, saliency=sal,

@@ -374,6 +374,18 @@ def test_epoch_column_and_sexagesimal_positions():
     assert sed["dec"][0].value == pytest.approx(5.69314, abs=1e-4)
 
 
+def test_catalogue_positions_blank_text_is_nan_and_garbage_is_an_error():
+    from vo_blazar.photometry.points import catalogue_positions
+    spec = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S", params={"unit": "Jy"})
+    cat = _catalogue(spec)
+    synthetic_rows = Table({"RA": ["05 09 25.96", "  "], "DEC": ["+05 41 35.3", ""], "S": [1.0, 2.0]})
+    ra, dec = catalogue_positions(cat, synthetic_rows)
+    assert ra[0] == pytest.approx(77.35817, abs=1e-4) and np.isnan(ra[1]) and np.isnan(dec[1])
+    synthetic_rows["RA"][1] = "not a position"
+    with pytest.raises(ConversionError, match="position column 'RA' is neither numeric nor sexagesimal"):
+        catalogue_positions(cat, synthetic_rows)
+
+
 def test_bulk_table_is_fast():
     n = 10_000
     rng = np.random.default_rng(1)

@@ -50,7 +50,7 @@ from . import conversions as conv
 from .absorption import ALPHA, absorption_factor, nh as nh_map
 from .extinction import RV, ebv as ebv_map, extinction_factor
 
-__all__ = ["convert_rows", "DEREDDENED_COLUMN", "UNABSORBED_COLUMN", "MAG_RANGE", "NUFNU_RANGE"]
+__all__ = ["convert_rows", "catalogue_positions", "DEREDDENED_COLUMN", "UNABSORBED_COLUMN", "MAG_RANGE", "NUFNU_RANGE"]
 
 #: Optional boolean column: True where the row's fluxes are already corrected for dust extinction.
 DEREDDENED_COLUMN = "_dereddened"
@@ -459,19 +459,36 @@ def _positions(catalogue: Catalogue, cols: _Columns) -> tuple[np.ndarray, np.nda
     for name, hour_unit in ((catalogue.ra_column, u.hourangle), (catalogue.dec_column, u.deg)):
         col = cols._raw(name)
         data = np.asarray(np.ma.getdata(getattr(col, "unmasked", col)))
-        if data.dtype.kind in "USO":  # sexagesimal text ("05 09 25.96")
+        if data.dtype.kind in "USO":  # sexagesimal text: VizieR serves NVSS's RAJ2000 as "05 09 25.96"
+            text = np.char.strip(data.astype(str))
+            blank = (text == "") | cols._mask(col)
+            values = np.full(text.shape, np.nan)
             try:
-                text = np.char.strip(data.astype(str))
-                out.append(Angle(text, unit=hour_unit).deg)
+                if (~blank).any():
+                    values[~blank] = Angle(text[~blank], unit=hour_unit).deg
             except (TypeError, ValueError) as exc:
                 raise ConversionError(f"{catalogue.name}: position column '{name}' is neither numeric nor "
-                                      f"sexagesimal (e.g. {text[:1].tolist()})") from exc
+                                      f"sexagesimal (e.g. {text[~blank][:1].tolist()})") from exc
+            out.append(values)
             continue
         values, unit = cols.numeric(name)
         if _usable(unit) and unit.is_equivalent(u.deg):
             values = (values * unit).to_value(u.deg)
         out.append(values)
     return out[0], out[1]
+
+
+def catalogue_positions(catalogue: Catalogue, rows: Table) -> tuple[np.ndarray, np.ndarray]:
+    """RA and Dec (deg) of a catalogue's rows; NaN where blank or null.
+
+    Numbers in any angle unit (no unit: degrees) or sexagesimal text (RA in hours).
+
+    Raises
+    ------
+    ConversionError
+        A position column is missing, or text that is not sexagesimal.
+    """
+    return _positions(catalogue, _Columns(catalogue, rows))
 
 
 def _not_applied(factor: np.ndarray, note: np.ndarray, no_map_note: str, done: np.ndarray,

@@ -115,8 +115,8 @@ def _keep_matches(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: 
     """
     if len(rows) == 0:
         return rows
-    pos = SkyCoord(_as_deg(rows[catalogue.ra_column], is_ra=True), _as_deg(rows[catalogue.dec_column]),
-                   unit="deg", frame="icrs")
+    from ..photometry.points import catalogue_positions
+    pos = SkyCoord(*catalogue_positions(catalogue, rows), unit="deg", frame="icrs")
     sep = targets.separation(pos)
     if catalogue.match == "ellipse" and catalogue.ellipse:
         keep = _inside_ellipse(catalogue, rows, pos, targets)
@@ -130,29 +130,6 @@ def _keep_matches(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: 
         keep = np.zeros(len(rows), bool)
         keep[order[first]] = True
     return rows[keep]
-
-
-def _as_deg(column, *, is_ra: bool = False) -> np.ndarray:
-    """Positions in degrees from a catalogue column: numbers with any angle unit, or sexagesimal text.
-
-    VizieR serves e.g. NVSS's ``RAJ2000`` as "05 09 25.96" text (hours for RA).
-    """
-    if getattr(column, "dtype", np.dtype(float)).kind in "US":
-        from astropy.coordinates import Angle
-        text = np.asarray(column, dtype=str)
-        out = np.full(text.shape, np.nan)
-        ok = np.char.strip(text) != ""
-        if ok.any():
-            out[ok] = Angle(text[ok], unit=u.hourangle if is_ra else u.deg).deg
-        return out
-    unit = getattr(column, "unit", None)
-    values = np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
-    if unit is not None and unit != u.deg:
-        try:
-            return (values * u.Unit(unit)).to_value(u.deg)
-        except (ValueError, u.UnitsError):
-            pass  # a non-angular unit string on a position column: take the numbers as degrees
-    return values
 
 
 def _inside_ellipse(catalogue: Catalogue, rows: Table, pos: SkyCoord, target: SkyCoord) -> np.ndarray:

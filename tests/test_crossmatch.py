@@ -295,3 +295,12 @@ def test_file_inputs_and_cli(tmp_path, synthetic_lists, monkeypatch, capsys):
     assert list(dropped["known_name"]) == ["K"]
     assert (tmp_path / "c.reg").read_text().count("circle") == 2
     assert "1 known blazars (dropped)" in capsys.readouterr().out
+
+
+def test_shipped_known_blazars_cover_5bzcat_3hsp_and_4fgl_and_are_read_once():
+    kb = KnownBlazars.shipped()
+    assert kb is KnownBlazars.shipped()
+    assert set(kb.table["origin"]) == {"5BZCAT", "3HSP", "4FGL-DR4"}
+    hit = kb.match(SkyCoord([77.35818, 10.0], [5.69315, -45.0], unit="deg"))
+    assert "TXS 0506+056" in hit["known_name"][0] or "J0509+0541" in hit["known_name"][0]
+    assert hit["known_name"][1] == "" and np.isnan(hit["known_sep"][1])

@@ -8,7 +8,9 @@ radius of one of them.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from astropy import units as u
@@ -16,7 +18,6 @@ from astropy.coordinates import SkyCoord, search_around_sky
 from astropy.table import Table, vstack
 
 from ..exceptions import InputValueError
-from ..logger import log
 from .sources import find_position_columns
 
 __all__ = ["KnownBlazars", "DEFAULT_KNOWN_RADIUS", "FERMI_BLAZAR_CLASSES"]
@@ -154,35 +155,18 @@ class KnownBlazars:
 
     @classmethod
     def shipped(cls) -> "KnownBlazars":
-        """The known blazars that ship with the package.
+        """The known blazars that ship with the package (read once per process; treat as read-only).
 
-        The labelled sources (``vo_blazar/data/labels/sources.ecsv``, rows labelled ``blazar``) and
-        the 4FGL-DR4 bll/fsrq/bcu counterparts of the offline snapshot, whichever are installed.
+        The rows labelled ``blazar`` in ``vo_blazar/data/labels/sources.ecsv``: 5BZCAT, 3HSP and
+        the 4FGL-DR4 bll/fsrq/bcu counterparts, each source once (duplicates across catalogues are
+        merged there and named in ``also_in``).
 
         Raises
         ------
         InputValueError
-            When neither is installed (pass ``known=`` explicitly).
+            When the installation has no label file (pass ``known=`` explicitly).
         """
-        parts = []
-        try:
-            from importlib.resources import files
-            path = files("vo_blazar").joinpath("data/labels/sources.ecsv")
-            if path.is_file():
-                with path.open("rb") as fh:
-                    parts.append(cls.from_table(Table.read(fh, format="ascii.ecsv")))
-        except (ModuleNotFoundError, FileNotFoundError, OSError) as exc:
-            log.debug(f"no shipped sources.ecsv: {exc}")
-        try:
-            from .region import load_4fgl_table
-            parts.append(cls.from_4fgl(load_4fgl_table()))
-        except (InputValueError, ImportError) as exc:
-            log.debug(f"no shipped 4FGL table: {exc}")
-        if not parts:
-            raise InputValueError("this installation ships no known-blazar list (neither "
-                                  "data/labels/sources.ecsv nor a 4FGL snapshot); pass known= (a "
-                                  "KnownBlazars or a Table with name/ra/dec) or drop_known=False")
-        return cls.combine(*parts)
+        return _shipped_known_blazars(cls)
 
     # ---- queries ------------------------------------------------------------------------------
     def match(self, coords: SkyCoord, *, radius: u.Quantity = DEFAULT_KNOWN_RADIUS) -> Table:
@@ -211,3 +195,12 @@ class KnownBlazars:
         return Table({"known_name": np.array(["; ".join(x) for x in names], dtype=str),
                       "known_origin": np.array(["; ".join(sorted(o)) for o in origins], dtype=str),
                       "known_sep": sep_best * u.arcsec})
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped_known_blazars(cls) -> KnownBlazars:
+    path = Path(__file__).resolve().parent.parent / "data" / "labels" / "sources.ecsv"
+    if not path.is_file():
+        raise InputValueError(f"this installation ships no known-blazar list ({path} is missing); pass known= "
+                              "(a KnownBlazars or a Table with name/ra/dec) or drop_known=False")
+    return cls.from_table(Table.read(path, format="ascii.ecsv"))

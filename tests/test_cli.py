@@ -12,7 +12,7 @@ TXS = SkyCoord(77.35818, 5.69315, unit="deg")
 
 
 @pytest.mark.parametrize("text", ["77.35818 5.69315", "77.35818, 5.69315", "05h09m25.96s +05d41m35.3s",
-                                  "05:09:25.96 +05:41:35.3"])
+                                  "05:09:25.96 +05:41:35.3", "05 09 25.96 +05 41 35.3"])
 def test_parse_target_coordinates(text):
     assert parse_target(text, offline=True).separation(TXS).arcsec < 1.0
 

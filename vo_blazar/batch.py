@@ -25,18 +25,20 @@ from .logger import log
 __all__ = ["classify_batch", "read_positions", "positions_from_texts"]
 
 CHECKPOINT_VERSION = 1
-_RA_NAMES = ("ra", "raj2000", "ra_icrs", "ra_deg", "_raj2000", "radeg")
-_DEC_NAMES = ("dec", "dej2000", "decj2000", "de_icrs", "dec_deg", "_dej2000", "dedeg")
 
 
 def read_positions(path, *, offline: bool | None = None) -> Table:
-    """Read a positions file: any astropy table with RA/Dec columns (deg), or text lines.
+    """Read a positions file: any astropy table with position columns, or text lines.
+
+    Table columns are found by `~vo_blazar.target.find_position_columns` (ra/dec, RAJ2000/DEJ2000,
+    ra_nvss_deg/dec_nvss_deg, GLON/GLAT ...; degrees, any angle unit, or sexagesimal text); without
+    them a name column (name, source, object, id) is resolved.
 
     Text lines may hold ``RA DEC`` (degrees or sexagesimal) or a source name. Returns a Table with
     ``name``, ``ra``, ``dec`` (deg, NaN for a bad row) and ``error`` (why a row could not be
     read; empty when fine), so that one bad row is reported and the rest is classified.
     """
-    from .target import parse_target
+    from .target import find_position_columns, parse_target
     path = Path(path)
     if not path.is_file():
         raise InputValueError(f"positions file {path} does not exist")
@@ -49,19 +51,21 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
     names, ra, dec, errors = [], [], [], []
     if table is not None:
         cols = {c.lower(): c for c in table.colnames}
-        rcol = next((cols[c] for c in _RA_NAMES if c in cols), None)
-        dcol = next((cols[c] for c in _DEC_NAMES if c in cols), None)
         ncol = next((cols[c] for c in ("name", "source", "object", "id") if c in cols), None)
-        if (rcol is None or dcol is None) and ncol is None:
-            raise InputValueError(f"positions file {path} has no RA/Dec columns (looked for {_RA_NAMES} / "
-                                  f"{_DEC_NAMES}) and no name column; it has {table.colnames}")
+        found = find_position_columns(table, required=ncol is None)   # no positions: names are resolved
+        lon, lat, frame = found if found else (None, None, None)
         for k, row in enumerate(table):
             name = str(row[ncol]) if ncol else f"row {k + 1}"
             try:
-                if rcol and dcol:
-                    r, d = _degrees(row[rcol], table[rcol]), _degrees(row[dcol], table[dcol])
-                    if not (np.isfinite(r) and np.isfinite(d) and 0 <= r < 360 and -90 <= d <= 90):
-                        raise InputValueError(f"RA/Dec ({row[rcol]}, {row[dcol]}) out of range or missing")
+                if lon:
+                    if table[lon].dtype.kind in "USO":      # sexagesimal text
+                        c = parse_target(f"{row[lon]} {row[lat]}", offline=offline)
+                    else:
+                        a, b = _degrees(row[lon], table[lon]), _degrees(row[lat], table[lat])
+                        if not (np.isfinite(a) and np.isfinite(b) and 0 <= a < 360 and -90 <= b <= 90):
+                            raise InputValueError(f"{lon}/{lat} ({row[lon]}, {row[lat]}) out of range or missing")
+                        c = SkyCoord(a, b, unit="deg", frame=frame)
+                    r, d = c.icrs.ra.deg, c.icrs.dec.deg
                 else:
                     c = parse_target(name, offline=offline)
                     r, d = c.ra.deg, c.dec.deg

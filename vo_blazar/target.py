@@ -5,14 +5,17 @@ import re
 
 from astropy import units as u
 from astropy.coordinates import SkyCoord
+from astropy.table import Table
 
 from .config import offline_mode
 from .exceptions import InputValueError, NameResolutionError
 
-__all__ = ["parse_target", "resolve_name"]
+__all__ = ["parse_target", "resolve_name", "find_position_columns"]
 
 _NUMBER = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 _DEGREES = re.compile(rf"^\s*({_NUMBER})\s*[, ]\s*({_NUMBER})\s*$")
+# "05 09 25.96 +05 41 35.3": VizieR's sexagesimal with spaces only
+_SPACED_SEXAGESIMAL = re.compile(r"^\d{1,2}\s+\d{1,2}\s+\d{1,2}(\.\d*)?\s+[-+]?\d{1,2}\s+\d{1,2}\s+\d{1,2}(\.\d*)?$")
 
 
 def resolve_name(name: str, *, offline: bool | None = None) -> SkyCoord:
@@ -50,10 +53,76 @@ def parse_target(text: str, *, offline: bool | None = None) -> SkyCoord:
             if not (0 <= ra < 360 and -90 <= dec <= 90):
                 raise InputValueError(f"'{text}': expected 0 <= RA < 360 and -90 <= Dec <= 90 degrees")
             return SkyCoord(ra, dec, unit="deg", frame="icrs")
-        if re.search(r"\d+[h:]\s*\d+", text) and re.search(r"[-+]\s*\d+", text):
+        if (re.search(r"\d+[h:]\s*\d+", text) and re.search(r"[-+]\s*\d+", text)) or _SPACED_SEXAGESIMAL.match(text):
             return SkyCoord(text, unit=(u.hourangle, u.deg), frame="icrs")
     except InputValueError:
         raise
     except ValueError as exc:
         raise InputValueError(f"cannot read '{text}' as coordinates: {exc}") from exc
     return resolve_name(text, offline=offline)
+
+
+# Tokens (lower-case pieces of a column name, see `_tokens`) that mark a longitude / latitude column.
+_RA_TOKENS = ("ra", "raj2000", "radeg", "ra2000", "raicrs", "alpha")
+_DEC_TOKENS = ("dec", "de", "dej2000", "decj2000", "dedeg", "decdeg", "dec2000", "deicrs", "delta")
+_GAL_TOKENS = (("glon", "l"), ("glat", "b"))
+
+
+def _tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[_\s\.\-]+", name.lower()) if t]
+
+
+def _find_pair(colnames: list[str], lon_tokens, lat_tokens) -> tuple[str, str] | None:
+    lons = [c for c in colnames if any(t in lon_tokens for t in _tokens(c))]
+    pairs = []
+    for lon in lons:
+        toks = _tokens(lon)
+        for j, tok in enumerate(toks):
+            if tok not in lon_tokens:
+                continue
+            for lat_tok in lat_tokens:
+                # the latitude column is the same name with the token swapped (ra_nvss_deg -> dec_nvss_deg)
+                want = toks[:j] + [lat_tok] + toks[j + 1:]
+                for c in colnames:
+                    if _tokens(c) == want and (lon, c) not in pairs:
+                        pairs.append((lon, c))
+    if len(pairs) > 1:
+        # prefer the plainest pair (fewest extra tokens), refuse to guess between equals
+        pairs.sort(key=lambda p: len(_tokens(p[0])))
+        if len(_tokens(pairs[0][0])) == len(_tokens(pairs[1][0])):
+            raise InputValueError(
+                f"ambiguous position columns: {pairs}; name the ones to use with "
+                "ra_column=/dec_column= (or pass a SkyCoord)")
+    return pairs[0] if pairs else None
+
+
+def find_position_columns(table: Table, *, required: bool = True) -> tuple[str, str, str] | None:
+    """Names of the longitude and latitude columns of ``table`` and their frame.
+
+    Column names are split into tokens at ``_``, spaces, dots and dashes, so ``RAJ2000/DEJ2000``,
+    ``ra_nvss_deg/dec_nvss_deg`` and ``RA_ICRS/DE_ICRS`` are all found.
+
+    Returns
+    -------
+    lon, lat, frame : str
+        ``frame`` is ``"icrs"`` for RA/Dec columns and ``"galactic"`` for GLON/GLAT; None when
+        no pair is found and ``required`` is False.
+
+    Raises
+    ------
+    InputValueError
+        When no pair is found (and ``required``; the message lists the columns that were there),
+        or when two pairs are equally plausible.
+    """
+    names = list(table.colnames)
+    pair = _find_pair(names, _RA_TOKENS, _DEC_TOKENS)
+    if pair:
+        return pair[0], pair[1], "icrs"
+    pair = _find_pair(names, _GAL_TOKENS[0], _GAL_TOKENS[1])
+    if pair:
+        return pair[0], pair[1], "galactic"
+    if not required:
+        return None
+    raise InputValueError(
+        "no position columns found: expected an RA/Dec pair (e.g. ra/dec, RAJ2000/DEJ2000, "
+        f"ra_nvss_deg/dec_nvss_deg) or GLON/GLAT; the table has {names}")

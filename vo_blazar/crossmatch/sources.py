@@ -8,7 +8,6 @@ the list's own error column, a value given by the user, or the stated default.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -17,6 +16,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from ..exceptions import InputTypeError, InputValueError
+from ..target import _tokens, find_position_columns
 
 __all__ = ["SourceList", "find_position_columns", "DEFAULT_ERRORS"]
 
@@ -25,66 +25,9 @@ __all__ = ["SourceList", "find_position_columns", "DEFAULT_ERRORS"]
 #: typical of NVSS counterparts of mJy sources (Condon et al. 1998: <1" bright, ~5" faint).
 DEFAULT_ERRORS = {"xray": 10.0 * u.arcsec, "radio": 2.0 * u.arcsec}
 
-# Tokens (column name split at "_", lower case) that mark a longitude / latitude column.
-_RA_TOKENS = ("ra", "raj2000", "radeg", "ra2000", "raicrs", "alpha")
-_DEC_TOKENS = ("dec", "de", "dej2000", "decj2000", "dedeg", "decdeg", "dec2000", "deicrs", "delta")
-_GAL_TOKENS = (("glon", "l"), ("glat", "b"))
 _ERR_NAMES = ("pos_err", "poserr", "e_pos", "err_pos", "pos_error", "positional_error", "radec_err",
               "err_radec", "e_radec", "sigma_pos", "unc_pos", "pos_unc")
 _NAME_HINTS = ("name", "id", "source", "srcname", "designation")
-
-
-def _tokens(name: str) -> list[str]:
-    return [t for t in re.split(r"[_\s\.\-]+", name.lower()) if t]
-
-
-def _find_pair(colnames: list[str], lon_tokens, lat_tokens) -> tuple[str, str] | None:
-    lons = [c for c in colnames if any(t in lon_tokens for t in _tokens(c))]
-    pairs = []
-    for lon in lons:
-        toks = _tokens(lon)
-        for j, tok in enumerate(toks):
-            if tok not in lon_tokens:
-                continue
-            for lat_tok in lat_tokens:
-                # the latitude column is the same name with the token swapped (ra_nvss_deg -> dec_nvss_deg)
-                want = toks[:j] + [lat_tok] + toks[j + 1:]
-                for c in colnames:
-                    if _tokens(c) == want and (lon, c) not in pairs:
-                        pairs.append((lon, c))
-    if len(pairs) > 1:
-        # prefer the plainest pair (fewest extra tokens), refuse to guess between equals
-        pairs.sort(key=lambda p: len(_tokens(p[0])))
-        if len(_tokens(pairs[0][0])) == len(_tokens(pairs[1][0])):
-            raise InputValueError(
-                f"ambiguous position columns: {pairs}; name the ones to use with "
-                "ra_column=/dec_column= (or pass a SkyCoord)")
-    return pairs[0] if pairs else None
-
-
-def find_position_columns(table: Table) -> tuple[str, str, str]:
-    """Names of the longitude and latitude columns of ``table`` and their frame.
-
-    Returns
-    -------
-    lon, lat, frame : str
-        ``frame`` is ``"icrs"`` for RA/Dec columns and ``"galactic"`` for GLON/GLAT.
-
-    Raises
-    ------
-    InputValueError
-        When no pair is found; the message lists the columns that were there.
-    """
-    names = list(table.colnames)
-    pair = _find_pair(names, _RA_TOKENS, _DEC_TOKENS)
-    if pair:
-        return pair[0], pair[1], "icrs"
-    pair = _find_pair(names, _GAL_TOKENS[0], _GAL_TOKENS[1])
-    if pair:
-        return pair[0], pair[1], "galactic"
-    raise InputValueError(
-        "no position columns found: expected an RA/Dec pair (e.g. ra/dec, RAJ2000/DEJ2000, "
-        f"ra_nvss_deg/dec_nvss_deg) or GLON/GLAT; the table has {names}")
 
 
 def _column_angle(table: Table, name: str, notes: list[str]) -> u.Quantity | list:

@@ -17,15 +17,13 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from .exceptions import InputTypeError, InputValueError
-from .grid.frequency_grid import sed_arrays
+from .grid.frequency_grid import GAMMA_LOG_NU, sed_arrays
 from .sed import build_seds
 from .sed.builder import check_coordinates
 
 __all__ = ["classify", "classify_sed", "ClassificationResult", "get_ensemble", "GAMMA_LOG_NU",
            "MIN_POINTS", "RESULT_COLUMNS"]
 
-#: Frequencies above 10**20 Hz count as gamma rays (the paper's split).
-GAMMA_LOG_NU = 20.0
 #: Fewer detected points than this and the row carries a "sparse" warning.
 MIN_POINTS = 4
 RESULT_COLUMNS = ("ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "threshold", "model",

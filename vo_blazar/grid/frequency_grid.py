@@ -36,7 +36,8 @@ from .scaling import FluxScaling
 
 __all__ = ["FrequencyGrid", "GAMMA_LOG_NU", "default_grid", "GRID_FILE_FORMAT"]
 
-#: Cells with log10(nu / Hz) above this are gamma rays (`FrequencyGrid.without_gamma`).
+#: Cells and points with log10(nu / Hz) above this are gamma rays (the paper's split; `FrequencyGrid.without_gamma`,
+#: the model choice in `vo_blazar.classify`).
 GAMMA_LOG_NU = 20.0
 GRID_FILE_FORMAT = "vo_blazar.FrequencyGrid/1"
 _EXACT_DEX = 1e-6  # a point this close to a cell counts as "on" the cell, not snapped

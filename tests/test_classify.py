@@ -182,3 +182,16 @@ def test_row_position_is_icrs_whatever_the_frame_of_the_sed_target(ensembles):
     assert res["dec"].quantity[0].to_value(u.deg) == pytest.approx(galactic.icrs.dec.deg, abs=1e-9)
     sed.meta["target"] = None
     assert np.isnan(classify_sed(sed, ensembles=ensembles)["ra"][0])
+
+
+def test_ir_optical_only_sed_warns_with_the_cards_measured_recall(ensembles, monkeypatch):
+    ir_optical = synthetic_sed([8.8e13, 1.4e14, 4.8e14, 6.3e14], [1e-12, 1.2e-12, 1.5e-12, 1.4e-12])
+    monkeypatch.setitem(ensembles["nogamma"].card, "coverage_robustness", [
+        {"view": "AllWISE + SDSS only", "origin": "5BZCAT", "label": 1, "n": 30, "correct": 0.1},
+        {"view": "AllWISE + SDSS only", "origin": "3HSP", "label": 1, "n": 10, "correct": 0.5},
+        {"view": "AllWISE + SDSS only", "origin": "SDSS_DR7_QSO", "label": 0, "n": 99, "correct": 0.99}])
+    res = classify_sed([ir_optical, synthetic_sed(*RADIO_TO_XRAY)], ensembles=ensembles)
+    assert "IR-optical bands only" in res["warnings"][0]
+    assert "20 % of 40 blazars seen only by AllWISE and SDSS" in res["warnings"][0]   # (3 + 5) / 40
+    assert np.isfinite(res["p_blazar"][0])                                             # still classified
+    assert "IR-optical" not in res["warnings"][1]

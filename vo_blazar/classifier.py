@@ -56,6 +56,18 @@ def get_ensemble(variant: str):
     return load_ensemble(variant)
 
 
+def _ir_optical_warning(ensemble) -> str:
+    """Warning for an SED seen only in IR and optical bands, with the model card's measured recall."""
+    rows = [r for r in ensemble.card.get("coverage_robustness", [])
+            if r["view"] == "AllWISE + SDSS only" and r["label"] == 1]
+    n = sum(r["n"] for r in rows)
+    measured = "" if not n else (
+        f"; cross-validated, {100 * sum(r['n'] * r['correct'] for r in rows) / n:.0f} % of {n} blazars "
+        "seen only by AllWISE and SDSS were called blazars")
+    return ("IR-optical bands only: the coverage of most quasars, so a blazar without radio, X-ray or "
+            "gamma-ray points is easily missed (p_blazar still ranks" + measured + ")")
+
+
 def _sed_position(sed) -> tuple[float, float]:
     target = sed.meta.get("target") if sed.meta else None
     if not isinstance(target, SkyCoord):
@@ -123,6 +135,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
     present[owner[good], band_of] = True
     names = [name for name, _ in _WAVEBAND_EDGES]
     bands = [",".join(names[j] for j in np.flatnonzero(row)) for row in present]
+    ir_optical = [names.index("ir"), names.index("optical")]
+    ir_optical_only = present[:, ir_optical].any(axis=1) & ~np.delete(present, ir_optical, axis=1).any(axis=1)
     if gamma is None:
         variant = np.where(gamma_det, "gamma", "nogamma").astype("U8")
     else:
@@ -163,6 +177,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
                 warnings_[i].append(f"{dropped} point(s) off the model grid were ignored")
             if name == "nogamma" and gamma is False and has_gamma[i]:
                 warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
+            if ir_optical_only[i]:
+                warnings_[i].append(_ir_optical_warning(ensemble))
 
     is_blazar = np.where(np.isfinite(p), p >= np.nan_to_num(threshold, nan=np.inf), False)
     ra, dec = np.array([_sed_position(s) for s in seds]).T

@@ -59,7 +59,7 @@ def _counts(y: np.ndarray, meta) -> dict[str, Any]:
 def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", scaling: str = "shape",
                  n_folds: int = 10, epochs: int = 20, patience: int = 4, seed: int | None = None,
                  band_dropout: float | None = None, optical_ir_only: float | None = None,
-                 out_dir: str | Path | None = None, docs_dir: str | Path | None = None,
+                 coverage_balance: bool | None = None, out_dir: str | Path | None = None, docs_dir: str | Path | None = None,
                  threads: int | None = None, folds: Sequence[int] | None = None, baselines: bool = True,
                  archive: str | Path | None = None, loader: Callable | None = None, grid_factory: Callable | None = None,
                  progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
@@ -72,7 +72,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
         Architecture preset (see `vo_blazar.model.config.PRESETS`).
     scaling : {"shape", "absolute"}
         Flux scaling of the grid (channel 0).
-    n_folds, epochs, patience, seed, band_dropout, optical_ir_only
+    n_folds, epochs, patience, seed, band_dropout, optical_ir_only, coverage_balance
         Training settings (`TrainingConfig`; None keeps its default).
     out_dir : path, optional
         Root of the model folders (``<out_dir>/<variant>/``); default the package's shipped models.
@@ -100,7 +100,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     from .training import configure_threads, cross_validate
 
     say = progress or log.info
-    configure_threads(threads)
+    threads = configure_threads(threads)
     if loader is None:
         def loader(grid, variant, subset):
             return default_loader(grid, variant, subset, archive=archive)
@@ -108,8 +108,8 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
         from ..grid import default_grid
 
         grid_factory = default_grid
-    kw = {k: v for k, v in dict(seed=seed, band_dropout=band_dropout, optical_ir_only=optical_ir_only).items()
-          if v is not None}
+    kw = {k: v for k, v in dict(seed=seed, band_dropout=band_dropout, optical_ir_only=optical_ir_only,
+                                coverage_balance=coverage_balance).items() if v is not None}
     training = TrainingConfig(n_folds=n_folds, epochs=epochs, patience=patience, **kw)
     root = Path(out_dir) if out_dir is not None else MODELS_DIR
     cards = {}
@@ -236,6 +236,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=20, help="maximum epochs (default 20)")
     parser.add_argument("--patience", type=int, default=4, help="early-stopping patience (default 4)")
     parser.add_argument("--seed", type=int, default=None, help="random seed")
+    parser.add_argument("--coverage-balance", action="store_true", default=None,
+                        help="weight training SEDs so both classes weigh the same within each band-coverage pattern")
     parser.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default all cores)")
     parser.add_argument("--out", default=None, help="model folder root (default: the package's shipped models)")
     parser.add_argument("--docs", default=None, help="docs folder for model_card.rst and plots (default: none)")
@@ -263,6 +265,7 @@ def train_command(args: argparse.Namespace) -> int:
     variants = VARIANTS if args.variant == "both" else (args.variant,)
     cards = run_training(variants=variants, preset=args.preset, scaling=args.scaling, n_folds=args.folds,
                          epochs=args.epochs, patience=args.patience, seed=args.seed, threads=args.threads,
+                         coverage_balance=args.coverage_balance,
                          out_dir=args.out, docs_dir=args.docs, archive=args.archive, baselines=not args.no_baselines,
                          progress=say)
     for v, c in cards.items():

@@ -32,8 +32,11 @@ __all__ = ["FoldResult", "CVResult", "train_network", "cross_validate", "check_a
 METRIC_KEYS = ("roc_auc", "pr_auc", "accuracy_blazar", "accuracy_nonblazar", "ece")
 
 
-def configure_threads(n: int | None = None) -> None:
-    """Limit TensorFlow's thread pools (the machine is shared; call before any TF work)."""
+def configure_threads(n: int | None = None) -> int:
+    """Limit TensorFlow's thread pools (the machine is shared; call before any TF work).
+
+    Returns the number of compute threads asked for (default: every core).
+    """
     import tensorflow as tf
 
     n = int(n or os.cpu_count() or 1)
@@ -42,6 +45,7 @@ def configure_threads(n: int | None = None) -> None:
         tf.config.threading.set_inter_op_parallelism_threads(max(1, min(2, n)))
     except RuntimeError:  # already initialised: keep the existing pools
         pass
+    return n
 
 
 def check_arrays(X, y, grid_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -381,7 +381,7 @@ def test_catalogue_positions_blank_text_is_nan_and_garbage_is_an_error():
     synthetic_rows = Table({"RA": ["05 09 25.96", "  "], "DEC": ["+05 41 35.3", ""], "S": [1.0, 2.0]})
     ra, dec = catalogue_positions(cat, synthetic_rows)
     assert ra[0] == pytest.approx(77.35817, abs=1e-4) and np.isnan(ra[1]) and np.isnan(dec[1])
-    synthetic_rows["RA"][1] = "not a position"
+    synthetic_rows["RA"][1] = "nonsense"
     with pytest.raises(ConversionError, match="position column 'RA' is neither numeric nor sexagesimal"):
         catalogue_positions(cat, synthetic_rows)
 

@@ -195,3 +195,23 @@ def test_ir_optical_only_sed_warns_with_the_cards_measured_recall(ensembles, mon
     assert "20 % of 40 blazars seen only by AllWISE and SDSS" in res["warnings"][0]   # (3 + 5) / 40
     assert np.isfinite(res["p_blazar"][0])                                             # still classified
     assert "IR-optical" not in res["warnings"][1]
+
+
+def test_out_of_distribution_warnings_name_the_band_and_the_deviation():
+    from vo_blazar.model.network import input_statistics
+    grid = FrequencyGrid.log_binned(32, 1e8 * u.Hz, 1e20 * u.Hz)
+    cfg = ModelConfig(grid_size=32, filters=(4, 4, 4, 4), lstm_units=4, dense=(4,), dropout=0.0)
+    rng = np.random.default_rng(0)
+    synthetic_training = np.zeros((200, 32, 2), np.float32)       # only cells 0-15 ever present
+    synthetic_training[:, :16, 0] = rng.normal(0.5, 0.05, (200, 16)).clip(0.02, 1)
+    model = build_model(cfg, seed=1, compile=False, input_stats=input_statistics(synthetic_training))
+    ens = Ensemble([model], grid, {"variant": "nogamma", "threshold": 0.5})
+    X = np.zeros((3, 32, 2), np.float32)
+    X[:, :16, 0] = 0.5                                            # typical
+    X[1, 20, 0] = 0.5                                             # a band never seen in training
+    X[2, 3, 0] = 0.99                                             # ~10 sigma above its cell's mean
+    reasons = ens.unusual_cells(X)
+    assert reasons[0] == ""
+    assert reasons[1] == "points in band(s) no training SED had: logbin020"
+    assert "sigma from the training SEDs" in reasons[2] and reasons[2].startswith("logbin003 lies")
+    assert int(reasons[2].split(" lies ")[1].split()[0]) >= 8

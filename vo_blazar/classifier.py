@@ -166,6 +166,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
         take = local[owner] >= 0
         X, report = ensemble.grid.encode_points(freq[take], flux[take], ul[take], local[owner[take]], rows.size)
         mean, std = ensemble.predict(X)
+        unusual = ensemble.unusual_cells(X)
         empty = set(report.empty)
         for k, i in enumerate(rows):
             if k in empty:
@@ -179,6 +180,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
                 warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
             if ir_optical_only[i]:
                 warnings_[i].append(_ir_optical_warning(ensemble))
+            if unusual[k]:
+                warnings_[i].append(f"out of the training distribution ({unusual[k]})")
 
     is_blazar = np.where(np.isfinite(p), p >= np.nan_to_num(threshold, nan=np.inf), False)
     ra, dec = np.array([_sed_position(s) for s in seds]).T

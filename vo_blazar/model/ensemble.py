@@ -113,6 +113,41 @@ class Ensemble:
             self._fused_call = tf.function(lambda x: self._fused_model(x, training=False), input_signature=[spec])
         return self._fused_model, self._fused_call
 
+    def unusual_cells(self, X: np.ndarray, *, max_sigma: float = 5.0) -> list[str]:
+        """Why each encoded SED lies outside what the folds were trained on ("" when it does not).
+
+        Two checks against the per-cell statistics stored in the models' ``standardise`` layers
+        (mean and variance of the present training values, averaged over the folds): a point in a
+        cell that no training SED had, and a value more than ``max_sigma`` standard deviations from
+        the training values of its cell (about 1 % of the training SEDs pass 5 sigma somewhere).
+        """
+        if getattr(self, "_cell_stats", None) is None:
+            means, variances = [], []
+            for m in self.models:
+                layer = m.get_layer("standardise")
+                means.append(np.asarray(layer.mean, float).reshape(-1, 2)[:, 0])
+                variances.append(np.asarray(layer.variance, float).reshape(-1, 2)[:, 0])
+            # network.input_statistics gives never-present cells mean 0 (present values are >= the floor)
+            mean = np.mean(means, axis=0)
+            self._cell_stats = (mean, np.sqrt(np.mean(variances, axis=0)), mean > 0)
+        mean, sigma, seen = self._cell_stats
+        labels = [lab.split("|")[0].split(":")[-1] or f"log nu {lnu:.2f}"
+                  for lab, lnu in zip(self.grid.labels, self.grid.log_frequencies)]
+        X = np.asarray(X)
+        present = X[..., 0] > self.grid.scaling.missing_value
+        z = np.where(present & seen, np.abs(X[..., 0] - mean) / sigma, 0.0)
+        out = []
+        for i in range(X.shape[0]):
+            reasons = []
+            new = np.flatnonzero(present[i] & ~seen)
+            if new.size:
+                reasons.append("points in band(s) no training SED had: " + ", ".join(labels[j] for j in new))
+            worst = int(np.argmax(z[i]))
+            if z[i, worst] > max_sigma:
+                reasons.append(f"{labels[worst]} lies {z[i, worst]:.0f} sigma from the training SEDs")
+            out.append("; ".join(reasons))
+        return out
+
     def __repr__(self) -> str:
         return (f"<Ensemble {self.variant!r}: {len(self)} folds, grid {getattr(self.grid, 'version', '?')}, "
                 f"threshold {self.threshold:.3f}>")

@@ -136,16 +136,18 @@ class Ensemble:
         X = np.asarray(X)
         present = X[..., 0] > self.grid.scaling.missing_value
         z = np.where(present & seen, np.abs(X[..., 0] - mean) / sigma, 0.0)
-        out = []
-        for i in range(X.shape[0]):
+        new = present & ~seen
+        worst = np.argmax(z, axis=1) if z.size else np.zeros(len(X), int)
+        z_worst = z[np.arange(len(X)), worst] if z.size else np.zeros(len(X))
+        out = [""] * X.shape[0]
+        for i in np.flatnonzero(new.any(axis=1) | (z_worst > max_sigma)):   # the rare rows only
             reasons = []
-            new = np.flatnonzero(present[i] & ~seen)
-            if new.size:
-                reasons.append("points in band(s) no training SED had: " + ", ".join(labels[j] for j in new))
-            worst = int(np.argmax(z[i]))
-            if z[i, worst] > max_sigma:
-                reasons.append(f"{labels[worst]} lies {z[i, worst]:.0f} sigma from the training SEDs")
-            out.append("; ".join(reasons))
+            if new[i].any():
+                reasons.append("points in band(s) no training SED had: "
+                               + ", ".join(labels[j] for j in np.flatnonzero(new[i])))
+            if z_worst[i] > max_sigma:
+                reasons.append(f"{labels[worst[i]]} lies {z_worst[i]:.0f} sigma from the training SEDs")
+            out[i] = "; ".join(reasons)
         return out
 
     def __repr__(self) -> str:

@@ -215,7 +215,7 @@ def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool |
     catalogs : list of str, optional
         Registry catalogues to query (default all).
     cache : bool
-        Use the on-disk cache of VO answers.
+        Use the caches: VO answers on disk, SEDs already built in this session in memory.
 
     Returns
     -------

@@ -62,21 +62,22 @@ def parse_target(text: str, *, offline: bool | None = None) -> SkyCoord:
     return resolve_name(text, offline=offline)
 
 
-# Tokens (lower-case pieces of a column name, see `_tokens`) that mark a longitude / latitude column.
+# Tokens (lower-case pieces of a column name, see `column_tokens`) that mark a longitude / latitude column.
 _RA_TOKENS = ("ra", "raj2000", "radeg", "ra2000", "raicrs", "alpha")
 _DEC_TOKENS = ("dec", "de", "dej2000", "decj2000", "dedeg", "decdeg", "dec2000", "deicrs", "delta")
 _GAL_TOKENS = (("glon", "l"), ("glat", "b"))
 
 
-def _tokens(name: str) -> list[str]:
+def column_tokens(name: str) -> list[str]:
+    """Lower-case pieces of a column name split at "_", spaces, dots and dashes ("RA_ICRS" -> ["ra", "icrs"])."""
     return [t for t in re.split(r"[_\s\.\-]+", name.lower()) if t]
 
 
 def _find_pair(colnames: list[str], lon_tokens, lat_tokens) -> tuple[str, str] | None:
-    lons = [c for c in colnames if any(t in lon_tokens for t in _tokens(c))]
+    lons = [c for c in colnames if any(t in lon_tokens for t in column_tokens(c))]
     pairs = []
     for lon in lons:
-        toks = _tokens(lon)
+        toks = column_tokens(lon)
         for j, tok in enumerate(toks):
             if tok not in lon_tokens:
                 continue
@@ -84,12 +85,12 @@ def _find_pair(colnames: list[str], lon_tokens, lat_tokens) -> tuple[str, str] |
                 # the latitude column is the same name with the token swapped (ra_nvss_deg -> dec_nvss_deg)
                 want = toks[:j] + [lat_tok] + toks[j + 1:]
                 for c in colnames:
-                    if _tokens(c) == want and (lon, c) not in pairs:
+                    if column_tokens(c) == want and (lon, c) not in pairs:
                         pairs.append((lon, c))
     if len(pairs) > 1:
         # prefer the plainest pair (fewest extra tokens), refuse to guess between equals
-        pairs.sort(key=lambda p: len(_tokens(p[0])))
-        if len(_tokens(pairs[0][0])) == len(_tokens(pairs[1][0])):
+        pairs.sort(key=lambda p: len(column_tokens(p[0])))
+        if len(column_tokens(pairs[0][0])) == len(column_tokens(pairs[1][0])):
             raise InputValueError(
                 f"ambiguous position columns: {pairs}; name the ones to use with "
                 "ra_column=/dec_column= (or pass a SkyCoord)")

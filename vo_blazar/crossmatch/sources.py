@@ -16,7 +16,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from ..exceptions import InputTypeError, InputValueError
-from ..target import _tokens, find_position_columns
+from ..target import column_tokens, find_position_columns
 
 __all__ = ["SourceList", "find_position_columns", "DEFAULT_ERRORS"]
 
@@ -232,7 +232,7 @@ class SourceList:
     @staticmethod
     def _names(table) -> np.ndarray | None:
         for name in table.colnames:
-            toks = _tokens(name)
+            toks = column_tokens(name)
             if table[name].dtype.kind in "USO" and any(t in _NAME_HINTS for t in toks):
                 return np.asarray(table[name]).astype(str)
         return None

@@ -241,9 +241,10 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     offline : bool, optional
         Use the embedded offline snapshot (default: ``conf.offline`` / ``VO_BLAZAR_OFFLINE``).
     cache : bool
-        Use the on-disk cache for live VO answers.
+        Use the caches (`vo_blazar.access.cache`): live VO answers on disk, and SEDs already built
+        in this session in memory (a copy comes back without any query).
     access : `~vo_blazar.access.CatalogueAccess`, optional
-        Override the access (tests, custom services).
+        Override the access (tests, custom services); the SED memory is then not used.
 
     Returns
     -------

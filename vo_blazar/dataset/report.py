@@ -46,15 +46,24 @@ def coverage_matrix(sources: Table, points: Table, grid=None) -> tuple[np.ndarra
 
 
 def cv_auc(X: np.ndarray, y: np.ndarray, model: str = "logistic") -> tuple[float, float]:
-    """Mean and std of the ROC AUC over stratified 5-fold CV (seed 0) for ``logistic`` or ``hgb``."""
+    """Mean and std of the ROC AUC over stratified 5-fold CV (seed 0) for ``logistic``, ``mlp`` or ``hgb``.
+
+    ``mlp``: per-feature standardisation and a (64, 32) ReLU perceptron with early stopping.
+    """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     aucs = []
     for train, test in StratifiedKFold(N_FOLDS, shuffle=True, random_state=SEED).split(X, y):
         if model == "logistic":
             clf = LogisticRegression(max_iter=2000, C=1.0)
+        elif model == "mlp":
+            clf = make_pipeline(StandardScaler(), MLPClassifier((64, 32), max_iter=500, early_stopping=True,
+                                                                random_state=SEED))
         else:
             clf = HistGradientBoostingClassifier(random_state=SEED, max_iter=300, learning_rate=0.05,
                                                  early_stopping=False)
@@ -137,6 +146,7 @@ def same_coverage_evaluation(sources: Table, points: Table) -> dict:
     shape = M - M.mean(axis=1, keepdims=True)   # SED shape: the distance/luminosity scale removed
     colours = np.diff(M, axis=1)                # adjacent-band colours
     out["shape"] = cv_auc(shape, y, "hgb")
+    out["shape_mlp"] = cv_auc(shape, y, "mlp")   # the issue's "small MLP on per-band standardised shapes"
     out["absolute"] = cv_auc(M, y, "hgb")
     out["colours_logistic"] = cv_auc(colours, y, "logistic")
     out["optical_only_shape"] = cv_auc(shape[:, :5] - shape[:, :5].mean(1, keepdims=True), y, "hgb")
@@ -415,11 +425,18 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
             "",
             _table(("model on the 12 bands", "CV ROC AUC"), [
                 ("gradient boosting, SED shape (log nuFnu minus its mean)", _mean_std(same["shape"])),
+                ("MLP (64, 32), SED shape standardised per band", _mean_std(same["shape_mlp"])),
                 ("gradient boosting, absolute log nuFnu", _mean_std(same["absolute"])),
                 ("logistic regression, 11 adjacent colours", _mean_std(same["colours_logistic"])),
                 ("gradient boosting, optical shape only (ugriz)", _mean_std(same["optical_only_shape"])),
                 ("gradient boosting, IR shape only (JHKs W1-W4)", _mean_std(same["ir_only_shape"])),
             ]),
+            "",
+            "Earlier quick checks elsewhere quoted ROC AUC ~0.96 for gradient boosting and ~0.98 for a small",
+            "MLP on per-band standardised shapes in these twelve bands; on this data set, with every source",
+            "complete in all twelve bands and both classes converted the same way, neither reproduces: the",
+            "shape in these bands carries about 0.90-0.91. The shipped networks reach the same on this subset",
+            "(:doc:`model_card`).",
             "",
             ".. image:: _static/data_report/same_coverage_shape.png",
             "",

@@ -8,7 +8,7 @@ fold models the questions a user meets in practice, each on SEDs the answering m
 * the same sources *seen only by AllWISE and SDSS* (a blazar observed by IR and optical surveys
   only -- the SDSS quasars' own coverage);
 * the same sources with *IR and optical points only*, from every catalogue (the blazars keep
-  PanSTARRS, Gaia and 2MASS points that the non-blazar files of the snapshot do not carry: the
+  PanSTARRS and Gaia points that most non-blazar files of the snapshot do not carry: the
   contrast with the previous view measures how much that coverage difference still decides);
 * the same sources *without radio and mm points* (log nu < 12 removed);
 * the same sources *with radio and mm points only* (e.g. a radio-loud quasar with its NVSS point).
@@ -154,7 +154,7 @@ def _limit(rows: list[dict[str, Any]]) -> str:
     return (f"{_LIMIT_PREFIX} are rarely recognised: {100 * b:.0f} % of {n_b} such blazars are called blazars "
             f"(non-blazars with that coverage: {100 * q:.0f} % of {n_q} correct), because in the training catalogues "
             f"that coverage is the quasars'; classify warns on such SEDs. With all their IR and optical points "
-            f"{100 * i:.0f} % of {n_i} blazars are found: PanSTARRS, Gaia and 2MASS points, which the non-blazar "
+            f"{100 * i:.0f} % of {n_i} blazars are found: PanSTARRS and Gaia points, which most non-blazar "
             f"files lack, still weigh, so a live-VO SED of a quasar with such points may be called a blazar. "
             f"Radio-bearing non-blazars are handled: {100 * r:.0f} % of {n_r} seen in radio/mm only are called "
             f"non-blazars.")

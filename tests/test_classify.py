@@ -215,3 +215,14 @@ def test_out_of_distribution_warnings_name_the_band_and_the_deviation():
     assert reasons[1] == "points in band(s) no training SED had: logbin020"
     assert "sigma from the training SEDs" in reasons[2] and reasons[2].startswith("logbin003 lies")
     assert int(reasons[2].split(" lies ")[1].split()[0]) >= 8
+
+
+def test_points_in_a_cell_only_one_class_filled_are_named(ensembles, monkeypatch):
+    grid = ensembles["nogamma"].grid
+    j = 20
+    nu = 10 ** grid.log_frequencies[j]
+    sed = synthetic_sed([1.4e9, 1.4e14, nu], [1e-14, 1e-12, 1.1e-12])
+    monkeypatch.setitem(ensembles["nogamma"].card, "cells_one_class", {"blazar": [j], "nonblazar": []})
+    res = classify_sed([sed, synthetic_sed(*RADIO_TO_XRAY)], ensembles=ensembles)
+    assert f"points in {grid.labels[j]}, filled only for training blazars" in res["warnings"][0]
+    assert "filled only for training" not in res["warnings"][1]

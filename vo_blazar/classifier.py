@@ -68,6 +68,22 @@ def _ir_optical_warning(ensemble) -> str:
             "gamma-ray points is easily missed (p_blazar still ranks" + measured + ")")
 
 
+def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
+    """Per encoded SED: its points in cells that only one class filled in training (model card)."""
+    cells = ensemble.card.get("cells_one_class") or {}
+    out = [""] * len(X)
+    present = X[..., 0] > ensemble.grid.scaling.missing_value
+    for label, name in (("blazar", "blazars"), ("nonblazar", "non-blazars")):
+        idx = np.asarray(cells.get(label, []), dtype=int)
+        if not idx.size:
+            continue
+        for i in np.flatnonzero(present[:, idx].any(axis=1)):
+            bands = ", ".join(ensemble.grid.labels[j].split("|")[0].split(":")[-1] for j in idx[present[i, idx]])
+            out[i] = "; ".join(filter(None, [out[i], (
+                f"points in {bands}, filled only for training {name}: p_blazar may reflect that coverage")]))
+    return out
+
+
 def _sed_position(sed) -> tuple[float, float]:
     target = sed.meta.get("target") if sed.meta else None
     if not isinstance(target, SkyCoord):
@@ -167,6 +183,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
         X, report = ensemble.grid.encode_points(freq[take], flux[take], ul[take], local[owner[take]], rows.size)
         mean, std = ensemble.predict(X)
         unusual = ensemble.unusual_cells(X)
+        one_class = _one_class_warnings(ensemble, X)
         empty = set(report.empty)
         for k, i in enumerate(rows):
             if k in empty:
@@ -182,6 +199,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
                 warnings_[i].append(_ir_optical_warning(ensemble))
             if unusual[k]:
                 warnings_[i].append(f"out of the training distribution ({unusual[k]})")
+            if one_class[k]:
+                warnings_[i].append(one_class[k])
 
     is_blazar = np.where(np.isfinite(p), p >= np.nan_to_num(threshold, nan=np.inf), False)
     ra, dec = np.array([_sed_position(s) for s in seds]).T

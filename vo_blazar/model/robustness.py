@@ -37,7 +37,7 @@ from ..sed.table import NUFNU_UNIT
 from .card import read_card, write_card
 from .ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
 
-__all__ = ["VIEWS", "coverage_robustness", "main"]
+__all__ = ["VIEWS", "coverage_robustness", "one_class_cells", "main"]
 
 #: Name of each view -> which points of a source it keeps (a function of the points table).
 VIEWS = {
@@ -137,6 +137,24 @@ def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None 
     return out
 
 
+def one_class_cells(variant: str = "gamma", *, directory: str | Path | None = None,
+                    archive: str | Path | None = None) -> dict[str, list[int]]:
+    """Grid cells that only one class ever fills in the training SEDs: ``{"blazar": [...], "nonblazar": [...]}``.
+
+    A point in such a cell is evidence of coverage, not of the SED's shape (e.g. PanSTARRS y:
+    the non-blazar files carry no PanSTARRS photometry); `vo_blazar.classify` warns about it.
+    """
+    ensemble = load_ensemble(variant, directory=directory)
+    sources, points = load_archive(archive)
+    labels = np.asarray(sources["label"], int)
+    X, trained = _encode(ensemble.grid, sources, points, np.ones(len(points), bool))
+    present = X[trained][..., 0] > ensemble.grid.scaling.missing_value
+    y = labels[trained]
+    n_blazar, n_other = present[y == 1].sum(axis=0), present[y == 0].sum(axis=0)
+    return {"blazar": np.flatnonzero((n_blazar > 0) & (n_other == 0)).tolist(),
+            "nonblazar": np.flatnonzero((n_other > 0) & (n_blazar == 0)).tolist()}
+
+
 _LIMIT_PREFIX = "Out of fold, blazars seen only by AllWISE and SDSS"
 
 
@@ -171,6 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         card_path = root / variant / CARD_NAME
         card = read_card(card_path)
         card["coverage_robustness"] = rows
+        card["cells_one_class"] = one_class_cells(variant, directory=root / variant, archive=args.archive)
         card["known_limits"] = [t for t in card["known_limits"] if not t.startswith(_LIMIT_PREFIX)] + [_limit(rows)]
         write_card(card, card_path)
         for r in rows:

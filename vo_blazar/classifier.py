@@ -78,7 +78,7 @@ def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
         if not idx.size:
             continue
         for i in np.flatnonzero(present[:, idx].any(axis=1)):
-            bands = ", ".join(ensemble.grid.labels[j].split("|")[0].split(":")[-1] for j in idx[present[i, idx]])
+            bands = ", ".join(ensemble.cell_names[j] for j in idx[present[i, idx]])
             out[i] = "; ".join(filter(None, [out[i], (
                 f"points in {bands}, filled only for training {name}: p_blazar may reflect that coverage")]))
     return out

@@ -113,6 +113,12 @@ class Ensemble:
             self._fused_call = tf.function(lambda x: self._fused_model(x, training=False), input_signature=[spec])
         return self._fused_model, self._fused_call
 
+    @property
+    def cell_names(self) -> list[str]:
+        """Short name of each grid cell: its first catalogue band ("W1"), else its log frequency."""
+        return [lab.split("|")[0].split(":")[-1] or f"log nu {lnu:.2f}"
+                for lab, lnu in zip(self.grid.labels, self.grid.log_frequencies)]
+
     def unusual_cells(self, X: np.ndarray, *, max_sigma: float = 5.0) -> list[str]:
         """Why each encoded SED lies outside what the folds were trained on ("" when it does not).
 
@@ -131,8 +137,7 @@ class Ensemble:
             mean = np.mean(means, axis=0)
             self._cell_stats = (mean, np.sqrt(np.mean(variances, axis=0)), mean > 0)
         mean, sigma, seen = self._cell_stats
-        labels = [lab.split("|")[0].split(":")[-1] or f"log nu {lnu:.2f}"
-                  for lab, lnu in zip(self.grid.labels, self.grid.log_frequencies)]
+        labels = self.cell_names
         X = np.asarray(X)
         present = X[..., 0] > self.grid.scaling.missing_value
         z = np.where(present & seen, np.abs(X[..., 0] - mean) / sigma, 0.0)

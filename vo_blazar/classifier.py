@@ -77,10 +77,16 @@ def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
         idx = np.asarray(cells.get(label, []), dtype=int)
         if not idx.size:
             continue
-        for i in np.flatnonzero(present[:, idx].any(axis=1)):
-            bands = ", ".join(ensemble.cell_names[j] for j in idx[present[i, idx]])
-            out[i] = "; ".join(filter(None, [out[i], (
-                f"points in {bands}, filled only for training {name}: p_blazar may reflect that coverage")]))
+        hit = present[:, idx]
+        # one message per distinct combination of such cells (usually one), not one per SED
+        patterns, which = np.unique(hit, axis=0, return_inverse=True)
+        for k, pattern in enumerate(patterns):
+            if not pattern.any():
+                continue
+            text = (f"points in {', '.join(ensemble.cell_names[j] for j in idx[pattern])}, filled only for "
+                    f"training {name}: p_blazar may reflect that coverage")
+            for i in np.flatnonzero(which.ravel() == k):
+                out[i] = f"{out[i]}; {text}" if out[i] else text
     return out
 
 
@@ -93,7 +99,10 @@ def _sed_position(sed) -> tuple[float, float]:
     if hasattr(data, "lon"):
         # the stored spherical angles: ``.ra`` would build a new representation per call (~0.5 ms,
         # more than the network's share of a large batch)
-        return float(data.lon.deg), float(data.lat.deg)
+        lon, lat = data.lon, data.lat
+        if lon.unit is u.deg and lat.unit is u.deg:
+            return float(lon.value), float(lat.value)
+        return float(lon.deg), float(lat.deg)
     return float(frame.spherical.lon.deg), float(frame.spherical.lat.deg)
 
 
@@ -150,7 +159,10 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
     present = np.zeros((n, len(_WAVEBAND_EDGES)), bool)
     present[owner[good], band_of] = True
     names = [name for name, _ in _WAVEBAND_EDGES]
-    bands = [",".join(names[j] for j in np.flatnonzero(row)) for row in present]
+    # one string per distinct coverage (a handful), not one join per SED
+    code = present @ (1 << np.arange(len(names)))
+    text = {c: ",".join(names[j] for j in range(len(names)) if c >> j & 1) for c in np.unique(code)}
+    bands = [text[c] for c in code]
     ir_optical = [names.index("ir"), names.index("optical")]
     ir_optical_only = present[:, ir_optical].any(axis=1) & ~np.delete(present, ir_optical, axis=1).any(axis=1)
     if gamma is None:

@@ -163,7 +163,7 @@ class Ensemble:
     def calibrated(self) -> bool:
         return self._platt is not None
 
-    def predict_folds(self, X: np.ndarray, *, batch_size: int = 2048) -> np.ndarray:
+    def predict_folds(self, X: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
         """Per-fold probabilities, shape (n_folds, N) (calibrated if the card says so)."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim == 2:
@@ -184,7 +184,7 @@ class Ensemble:
                 out[i] = scaler(out[i])   # the calibration fitted on this fold's validation split
         return out
 
-    def predict(self, X: np.ndarray, *, batch_size: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, X: np.ndarray, *, batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of p(blazar) over the folds.
 
         Parameters

@@ -155,6 +155,10 @@ def test_from_registry_merges_close_frequencies():
     assert len(grid) == 3
     assert grid.labels[1] == "ps1:g|sdss:g"
     assert grid.without_gamma().labels == ("sdss:r", "ps1:g|sdss:g")
+    # an excluded point gets no cell; its neighbours keep theirs
+    fewer = FrequencyGrid.from_registry(reg, tolerance_dex=0.03, exclude=["sdss:r"])
+    assert fewer.labels == ("ps1:g|sdss:g", "fermi:b1")
+    assert fewer.cell_index([4.81e14] * u.Hz)[0] == -1
 
 
 def test_save_load_round_trip_and_checksum(tmp_path, synthetic_grid):
@@ -208,6 +212,9 @@ def test_shipped_grid_matches_the_current_registry():
     # a registry edit must be followed by `python -m vo_blazar.grid.build`
     from vo_blazar.registry import load_registry
     reg = load_registry()
-    fresh = FrequencyGrid.from_registry(reg, tolerance_dex=0.03, name=f"registry-{reg.version}")
+    from vo_blazar.grid.build import EXCLUDED_POINTS
+    fresh = FrequencyGrid.from_registry(reg, tolerance_dex=0.03, name=f"registry-{reg.version}",
+                                        exclude=EXCLUDED_POINTS)
     assert fresh == default_grid("gamma")
+    assert not any("y_PS1" in label for label in fresh.labels)
     assert fresh.without_gamma() == default_grid("nogamma")

@@ -64,8 +64,8 @@ def _ir_optical_warning(ensemble) -> str:
     measured = "" if not n else (
         f"; cross-validated, {100 * sum(r['n'] * r['correct'] for r in rows) / n:.0f} % of {n} blazars "
         "seen only by AllWISE and SDSS were called blazars")
-    return ("IR-optical bands only: the coverage of most quasars, so a blazar without radio, X-ray or "
-            "gamma-ray points is easily missed (p_blazar still ranks" + measured + ")")
+    return ("IR-optical bands only: the coverage of most training quasars, so only the SED shape decides "
+            "(less reliable than with radio, X-ray or gamma-ray points" + measured + ")")
 
 
 def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:

@@ -208,18 +208,22 @@ class FrequencyGrid:
 
     @classmethod
     def from_registry(cls, registry: Any = None, *, tolerance_dex: float = 0.03,
-                      scaling: FluxScaling | str | None = None, name: str = "registry") -> "FrequencyGrid":
+                      scaling: FluxScaling | str | None = None, name: str = "registry",
+                      exclude: Iterable[str] = ()) -> "FrequencyGrid":
         """The distinct frequencies of the registry's catalogue points (the paper's grid).
 
         Frequencies closer than ``tolerance_dex`` are merged into one cell (greedy from low to high:
         a cell collects points within ``tolerance_dex`` of its lowest member and sits at their mean
         log frequency), so e.g. SDSS g and Pan-STARRS g share a cell. ``registry`` is any iterable of
         `~vo_blazar.registry.catalogue.Catalogue` (or an object with a ``catalogues`` attribute or
-        ``values()``); ``None`` loads the package's default registry.
+        ``values()``); ``None`` loads the package's default registry. ``exclude`` lists
+        ``"catalogue:band"`` points that get no cell (their points stay in the SED but fall off the
+        grid, counted in the `EncodingReport`).
         """
         catalogues = _catalogues_of(registry)
+        exclude = set(exclude)
         entries = sorted((float(np.log10(p.frequency.to_value(u.Hz, equivalencies=u.spectral()))), f"{c.name}:{p.band}")
-                         for c in catalogues for p in c.points)
+                         for c in catalogues for p in c.points if f"{c.name}:{p.band}" not in exclude)
         if not entries:
             raise InputValueError("the registry has no catalogue points to build a grid from")
         cells: list[list[tuple[float, str]]] = []

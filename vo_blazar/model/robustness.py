@@ -169,13 +169,11 @@ def _limit(rows: list[dict[str, Any]]) -> str:
     n_q, q = share("AllWISE + SDSS only", 0)
     n_r, r = share("radio and mm only", 0)
     n_i, i = share("IR + optical only", 1)
-    return (f"{_LIMIT_PREFIX} are rarely recognised: {100 * b:.0f} % of {n_b} such blazars are called blazars "
-            f"(non-blazars with that coverage: {100 * q:.0f} % of {n_q} correct), because in the training catalogues "
-            f"that coverage is the quasars'; classify warns on such SEDs. With all their IR and optical points "
-            f"{100 * i:.0f} % of {n_i} blazars are found: PanSTARRS and Gaia points, which most non-blazar "
-            f"files lack, still weigh, so a live-VO SED of a quasar with such points may be called a blazar. "
-            f"Radio-bearing non-blazars are handled: {100 * r:.0f} % of {n_r} seen in radio/mm only are called "
-            f"non-blazars.")
+    return (f"{_LIMIT_PREFIX}: {100 * b:.0f} % of {n_b} are called blazars (non-blazars with that coverage: "
+            f"{100 * q:.0f} % of {n_q} correct); with all their IR and optical points {100 * i:.0f} % of {n_i} "
+            f"blazars are found. Radio-bearing non-blazars: {100 * r:.0f} % of {n_r} seen in radio/mm only are "
+            f"called non-blazars. Without radio, X-ray or gamma-ray points the SED shape alone decides, and "
+            f"it separates the classes far less well than coverage does.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -196,6 +196,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
         mean, std = ensemble.predict(X)
         unusual = ensemble.unusual_cells(X)
         one_class = _one_class_warnings(ensemble, X)
+        ir_optical_note = _ir_optical_warning(ensemble)   # the same text for every such row
         empty = set(report.empty)
         for k, i in enumerate(rows):
             if k in empty:
@@ -208,7 +209,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
             if name == "nogamma" and gamma is False and has_gamma[i]:
                 warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
             if ir_optical_only[i]:
-                warnings_[i].append(_ir_optical_warning(ensemble))
+                warnings_[i].append(ir_optical_note)
             if unusual[k]:
                 warnings_[i].append(f"out of the training distribution ({unusual[k]})")
             if one_class[k]:

@@ -31,6 +31,7 @@ from astropy.table import QTable, Table
 
 from ..exceptions import InputValueError, VOBlazarError
 from ..grid import FrequencyGrid, default_grid
+from ..grid.report import EncodingReport
 from ..logger import log
 from ..sed.table import NUFNU_UNIT, make_sed
 from .labels import LABELS_DIR, load_sources
@@ -256,6 +257,19 @@ def radio_free(sources: Table, points: Table) -> tuple[np.ndarray, np.ndarray]:
 _SUBSETS = {"same_coverage": same_coverage, "radio_free": radio_free}
 
 
+def encode_archive_points(grid: FrequencyGrid, points: Table, owner: np.ndarray,
+                          n_seds: int) -> tuple[np.ndarray, EncodingReport, np.ndarray]:
+    """Encode archive points on ``grid``: ``(X, report, points on the grid per SED)``.
+
+    ``owner`` says which of the ``n_seds`` SEDs each point belongs to.
+    """
+    owner = np.asarray(owner, dtype=np.int64)
+    X, report = grid.encode_points(points["frequency"].to_value(u.Hz), points["nufnu"].to_value(NUFNU_UNIT),
+                                   np.asarray(points["upper_limit"], bool), owner, n_seds)
+    on_grid = grid.cell_index(points["frequency"]) >= 0
+    return X, report, np.bincount(owner[on_grid], minlength=n_seds)
+
+
 def load_training_arrays(grid: FrequencyGrid | None = None, variant: str = "gamma", subset: str | None = None, *,
                          path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, Table]:
     """Network input for training: ``X (N, L, 2) float32``, ``y (N,) int8`` and a meta table.
@@ -295,12 +309,7 @@ def load_training_arrays(grid: FrequencyGrid | None = None, variant: str = "gamm
     new_index = np.full(len(sources), -1)
     new_index[keep_idx] = np.arange(keep_idx.size)
     pts = points[point_mask]
-    X, report = grid.encode_points(pts["frequency"].to_value(u.Hz), pts["nufnu"].to_value(NUFNU_UNIT),
-                                   np.asarray(pts["upper_limit"], bool), new_index[np.asarray(pts["source"])],
-                                   keep_idx.size)
-    used = np.zeros(keep_idx.size, np.int64)
-    on_grid = grid.cell_index(pts["frequency"]) >= 0
-    np.add.at(used, new_index[np.asarray(pts["source"])][on_grid], 1)
+    X, report, used = encode_archive_points(grid, pts, new_index[np.asarray(pts["source"])], keep_idx.size)
     nonempty = used > 0  # a source with nothing on this grid carries no information
     meta = sources[keep_idx][nonempty]
     meta["n_used"] = used[nonempty]

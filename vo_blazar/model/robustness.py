@@ -31,9 +31,8 @@ from astropy import units as u
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from ..dataset.archive import RADIO_MAX_LOG_NU, load_archive
+from ..dataset.archive import RADIO_MAX_LOG_NU, encode_archive_points, load_archive
 from ..exceptions import ModelError
-from ..sed.table import NUFNU_UNIT
 from .card import read_card, write_card
 from .ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
 
@@ -55,12 +54,8 @@ _AUC_TOLERANCE = 1e-4   # same weights, same inputs: only float summation order 
 def _encode(grid, sources, points, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(X of every source, which sources have at least one point on the grid) for the kept points."""
     pts = points[keep]
-    owner = np.asarray(pts["source"])
-    freq = pts["frequency"].to_value(u.Hz)
-    X, _ = grid.encode_points(freq, pts["nufnu"].to_value(NUFNU_UNIT), np.asarray(pts["upper_limit"], bool),
-                              owner, len(sources))
-    on_grid = grid.cell_index(pts["frequency"]) >= 0
-    return X, np.bincount(owner[on_grid], minlength=len(sources)) > 0
+    X, _, used = encode_archive_points(grid, pts, np.asarray(pts["source"]), len(sources))
+    return X, used > 0
 
 
 def _out_of_fold(ensemble, X: np.ndarray, fold_of: np.ndarray) -> np.ndarray:

@@ -50,11 +50,13 @@ def real_arrays(grid):
     return X, y, {"X": Xs, "rows": _same_coverage_rows(meta, ms)}
 
 
-def random_arrays(n, L, seed=0):
+def random_arrays(n, L, C=2, seed=0):
     """Random (meaningless) arrays: for speed figures only."""
     rng = np.random.default_rng(seed)
-    X = np.zeros((n, L, 2), np.float32)
+    X = np.zeros((n, L, C), np.float32)
     X[..., 0] = np.where(rng.random((n, L)) < 0.3, rng.uniform(0.01, 1, (n, L)), 0)
+    if C == 3:
+        X[..., 2] = np.where(X[..., 0] > 0, rng.uniform(0.01, 1, (n, L)), 0)
     return X, rng.integers(0, 2, n), None
 
 
@@ -83,10 +85,10 @@ def run_one(grid_name, preset_name, scaling, *, n_sub, epochs, threads):
         source = "labelled archive"
     except Exception as exc:  # no archive: speed only
         print(f"(no archive: {exc}; using random arrays, AUC meaningless)")
-        X, y, same = random_arrays(20000, len(grid))
+        X, y, same = random_arrays(20000, *grid.shape)
         source = "random arrays"
     X, y, same = subsample(X, y, same, n_sub)
-    cfg = preset(preset_name, grid_size=len(grid))
+    cfg = preset(preset_name, *grid.shape)
     tc = TrainingConfig(n_folds=5, epochs=epochs, patience=3)
     t0 = time.perf_counter()
     r = cross_validate(X, y, log_nu=grid.log_frequencies, model_config=cfg, training=tc,
@@ -113,7 +115,7 @@ def main(argv=None):
     ap.add_argument("--record", action="store_true", help="write docs/_static/model/{tradeoff,scaling_comparison}.json")
     ap.add_argument("--grid", default="registry")
     ap.add_argument("--preset", default="cpu")
-    ap.add_argument("--scaling", default="shape")
+    ap.add_argument("--scaling", default="shape_level")
     ap.add_argument("--subsample", type=int, default=6000)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--threads", type=int, default=None)
@@ -131,8 +133,8 @@ def main(argv=None):
     rows = [run_one(g, p, "shape", n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
             for g in ("registry", "logbin64", "logbin128") for p in ("tiny", "cpu", "wide")]
     scal = [r for r in rows if r["grid"] == "registry" and r["preset"] == "cpu"]
-    scal.append(run_one("registry", "cpu", "absolute", n_sub=args.subsample, epochs=args.epochs,
-                        threads=args.threads))
+    scal += [run_one("registry", "cpu", kind, n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
+             for kind in ("absolute", "shape_level")]
     if args.record:
         out = ROOT / "docs" / "_static" / "model"
         out.mkdir(parents=True, exist_ok=True)

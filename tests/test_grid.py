@@ -53,6 +53,24 @@ def test_shape_scaling_is_relative_to_the_sed_maximum(synthetic_grid):
     np.testing.assert_allclose(grid.encode(brighter), X, atol=1e-6)  # shape only: distance drops out
 
 
+def test_shape_level_scaling_adds_the_absolute_level_as_channel_2(synthetic_grid):
+    grid = synthetic_grid.with_scaling("shape_level")
+    assert grid.shape == (6, 3) and synthetic_grid.shape == (6, 2)
+    sed = synthetic_sed([9.0, 15.0, 22.0], [-13.0, -11.0, -20.0], ul=[False, False, True])
+    X = grid.encode(sed)
+    assert X.shape == (6, 3) and X.dtype == np.float32
+    np.testing.assert_array_equal(X[:, :2], synthetic_grid.with_scaling("shape").encode(sed))
+    np.testing.assert_array_equal(X[:, 2], synthetic_grid.encode(sed)[:, 0])   # the absolute rule
+    assert X[0, 2] == pytest.approx(0.505, abs=1e-6)                             # -13 on -18 .. -8
+    assert X[1, 2] == 0.0 and X[3, 2] == 0.0                                     # empty cells stay empty
+    brighter = synthetic_sed([9.0, 15.0, 22.0], [-12.0, -10.0, -19.0], ul=[False, False, True])
+    Xb = grid.encode(brighter)
+    np.testing.assert_allclose(Xb[:, 0], X[:, 0], atol=1e-6)        # same shape ...
+    np.testing.assert_allclose(Xb[[0, 2], 2] - X[[0, 2], 2], 0.099, atol=1e-6)  # ... 1 dex higher
+    assert Xb[4, 2] == X[4, 2] == pytest.approx(0.01)                # below -18: clipped, still present
+    assert FrequencyGrid.from_dict(grid.to_dict()).shape == (6, 3)
+
+
 def test_missing_cells_are_apart_from_the_faintest_detection(synthetic_grid):
     sed = synthetic_sed([9.0], [-30.0])  # far below the absolute bounds
     X = synthetic_grid.encode(sed)

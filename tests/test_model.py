@@ -71,10 +71,12 @@ def test_config_roundtrip_and_errors():
 
 def test_check_arrays_errors():
     X, y = synthetic_arrays(8)
-    with pytest.raises(InputValueError, match=r"\(N, L, 2\)"):
+    with pytest.raises(InputValueError, match=r"\(N, L, 2 or 3\)"):
         check_arrays(X[..., :1], y)
     with pytest.raises(InputValueError, match="grid cells"):
         check_arrays(X, y, grid_size=L + 1)
+    with pytest.raises(InputValueError, match="3 channels per cell but the model expects 2"):
+        check_arrays(np.concatenate([X, X[..., :1]], axis=2), y, channels=2)
     Xn = X.copy()
     Xn[0, 0, 0] = np.nan
     with pytest.raises(InputValueError, match="non-finite"):
@@ -173,6 +175,44 @@ def test_band_dropout_shape_reanchors_peak():
     assert Xa[0, 13, 0] == pytest.approx(0.01 + 0.99 * (0.0 + 0.5), abs=1e-6)
 
 
+def test_level_channel_is_blanked_with_its_cell_and_never_reanchored():
+    from vo_blazar.model.augmentation import restrict_to_cells
+    from vo_blazar.model.network import input_statistics
+
+    X = np.zeros((2, L, 3), np.float32)
+    X[:, [2, 12, 13], 0] = [1.0, 0.505, 0.01]
+    X[:, [2, 12, 13], 2] = [0.9, 0.7, 0.4]      # the absolute level of the same cells
+    X[1, 13, 1] = 1.0                            # an upper limit
+    log_nu = LOG_NU.copy()
+    log_nu[12], log_nu[13] = 13.5, 14.5
+    Xa = band_dropout(X, log_nu, np.random.default_rng(0), p_band=0.0, p_optical_ir=0.99, shape_scaling=True)
+    assert Xa.shape == X.shape
+    np.testing.assert_array_equal(Xa[:, 2], 0.0)                       # radio cell empty in all channels
+    np.testing.assert_allclose(Xa[:, 12, 0], 1.0)                      # shape re-anchored ...
+    np.testing.assert_array_equal(Xa[:, [12, 13], 2], X[:, [12, 13], 2])   # ... level untouched
+    cells = np.zeros(L, bool)
+    cells[12] = True
+    Xr = restrict_to_cells(X.copy(), cells, missing_value=0.0)
+    assert np.count_nonzero(Xr[:, :, 2]) == 2 and Xr[1, 13, 1] == 0.0
+    mean, var = input_statistics(X)
+    assert mean.shape == (L, 3)
+    assert mean[13, 2] == pytest.approx(0.4) and mean[12, 0] == pytest.approx(0.505)
+    assert mean[13, 1] == 0.0 and var[13, 1] == 1.0                     # the flag is left as it is
+
+
+def test_ensemble_with_level_channel_checks_the_input_shape(tmp_path):
+    cfg = _ship(tmp_path, scaling="shape_level")
+    assert cfg.channels == 3
+    ens = load_ensemble(directory=tmp_path)
+    assert ens.grid.shape == (L, 3)
+    X, _ = synthetic_arrays(5)
+    X3 = np.concatenate([X, X[..., :1]], axis=2)
+    ref = build_model(cfg, seed=0).predict(X3, verbose=0).ravel()
+    np.testing.assert_allclose(ens.predict_folds(X3)[0], ref, rtol=1e-5, atol=1e-6)
+    with pytest.raises(InputValueError, match=f"\\(N, {L}, 3\\)"):
+        ens.predict(X)
+
+
 def test_coverage_weights_balance_classes_per_pattern():
     patterns = np.array([1, 1, 1, 1, 2, 2])
     y = np.array([1, 0, 0, 0, 1, 1])
@@ -181,12 +221,12 @@ def test_coverage_weights_balance_classes_per_pattern():
     assert w[4] == pytest.approx(w[5])
 
 
-def _ship(tmp_path, n_folds=2):
+def _ship(tmp_path, n_folds=2, scaling="absolute"):
     from vo_blazar.grid import FrequencyGrid
     import astropy.units as u
 
-    grid = FrequencyGrid(10 ** LOG_NU * u.Hz, name="synthetic")
-    cfg = preset("tiny", grid_size=L)
+    grid = FrequencyGrid(10 ** LOG_NU * u.Hz, name="synthetic", scaling=scaling)
+    cfg = preset("tiny", *grid.shape)
     weights = []
     for k in range(n_folds):
         m = build_model(cfg, seed=k)

@@ -1,10 +1,12 @@
 """`FrequencyGrid`: the fixed, versioned frequency axis of the network input and the SED encoder.
 
-An SED (the `vo_blazar.sed.table` QTable) becomes an ``(L, 2)`` float32 array:
+An SED (the `vo_blazar.sed.table` QTable) becomes an ``(L, C)`` float32 array (``grid.shape``):
 
 * channel 0 -- the cell's flux, scaled to [floor, 1] by the grid's `FluxScaling` (a fixed rule that
   depends only on the SED itself); ``missing_value`` (0.0) where the SED has no point in the cell;
-* channel 1 -- 1.0 where the cell's value is an upper limit, else 0.0.
+* channel 1 -- 1.0 where the cell's value is an upper limit, else 0.0;
+* channel 2, only with the ``"shape_level"`` scaling -- the same cell's flux on the fixed
+  ``"absolute"`` scale (the SED's level next to its shape).
 
 Per cell: the highest detected nuFnu wins. A detection always beats an upper limit in the same
 cell (channel 1 is then 0); a cell with only upper limits takes the lowest (most constraining)
@@ -114,7 +116,7 @@ class FrequencyGrid:
     tolerance_dex : float
         A point snaps to the nearest cell when within this many dex of it; else it is dropped.
     scaling : `FluxScaling`, str or dict
-        The channel-0 rule (``"absolute"`` or ``"shape"``, see `vo_blazar.grid.scaling`).
+        The flux rule (``"absolute"``, ``"shape"`` or ``"shape_level"``, see `vo_blazar.grid.scaling`).
     labels : sequence of str, optional
         One label per cell (e.g. the catalogue bands merged into it).
     name, version : str, optional
@@ -183,8 +185,8 @@ class FrequencyGrid:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """Shape of one encoded SED: ``(L, 2)``."""
-        return (len(self), 2)
+        """Shape of one encoded SED: ``(L, C)``, C = 2 (flux, upper-limit flag) or 3 (and flux level)."""
+        return (len(self), self.scaling.channels)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -294,7 +296,7 @@ class FrequencyGrid:
 
         Returns
         -------
-        X : ndarray, shape (n_seds, L, 2), float32
+        X : ndarray, shape (n_seds, L, C), float32 (``C = self.shape[1]``)
         report : `EncodingReport`
         """
         frequency = np.asarray(frequency, dtype=np.float64)
@@ -347,17 +349,19 @@ class FrequencyGrid:
         present = has_det | only_ul
         logval = np.where(has_det, det_max, np.where(only_ul, ul_min, np.nan))
         reference = None
-        if self.scaling.kind == "shape":
+        if self.scaling.anchored:
             ref_det = det_max.max(axis=1)
             ref_ul = np.where(np.isfinite(ul_min), ul_min, -np.inf).max(axis=1)
             reference = np.where(np.isfinite(ref_det), ref_det, ref_ul)
-        X = np.empty((n_seds, L, 2), dtype=np.float32)
+        X = np.empty((n_seds, L, self.scaling.channels), dtype=np.float32)
         X[:, :, 0] = self.scaling.apply(logval, present, reference)
         X[:, :, 1] = only_ul
+        if self.scaling.channels == 3:
+            X[:, :, 2] = self.scaling.level(logval, present)
         return X, report
 
     def encode(self, sed: Table, *, return_report: bool = False) -> np.ndarray | tuple[np.ndarray, EncodingReport]:
-        """Encode one SED as an ``(L, 2)`` float32 array (see the module docstring for the rules).
+        """Encode one SED as an ``(L, C)`` float32 array (see the module docstring for the rules).
 
         Raises
         ------
@@ -374,7 +378,7 @@ class FrequencyGrid:
 
     def encode_many(self, seds: Iterable[Table], *, return_report: bool = False,
                     on_empty: str = "raise") -> np.ndarray | tuple[np.ndarray, EncodingReport]:
-        """Encode many SEDs at once: ``(N, L, 2)`` float32.
+        """Encode many SEDs at once: ``(N, L, C)`` float32.
 
         ``on_empty``: ``"raise"`` (default) raises `InputValueError` naming the first SED without
         any usable point; ``"missing"`` encodes it as all-missing and lists it in ``report.empty``.

@@ -20,6 +20,11 @@ Encoding of a cell (channel 0):
     detected log nuFnu of this SED (the highest upper limit when the SED has no detection); the
     SED's peak maps to 1 and everything ``range_dex`` (default 6) below it to ``floor``. Removes
     the distance/luminosity information and keeps only the shape.
+``"shape_level"``
+    Channel 0 as ``"shape"``, plus a third channel holding the ``"absolute"`` value of every
+    present cell (``missing_value`` elsewhere): the shape and the flux level side by side. With
+    the shape alone an SED of one or two points carries nothing but which cells it fills (an NVSS
+    point of a bright blazar and of a faint z > 3 quasar encode the same); the level tells them apart.
 """
 from __future__ import annotations
 
@@ -30,9 +35,11 @@ import numpy as np
 
 from ..exceptions import InputValueError
 
-__all__ = ["FluxScaling", "SCALING_KINDS"]
+__all__ = ["FluxScaling", "SCALING_KINDS", "SHAPE_KINDS"]
 
-SCALING_KINDS = ("absolute", "shape")
+SCALING_KINDS = ("absolute", "shape", "shape_level")
+#: Kinds whose channel 0 is anchored at each SED's brightest detection (re-anchored when cells are blanked).
+SHAPE_KINDS = ("shape", "shape_level")
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class FluxScaling:
 
     Parameters
     ----------
-    kind : {"absolute", "shape"}
+    kind : {"absolute", "shape", "shape_level"}
         See the module docstring.
     log_min, log_max : float
         Bounds of the ``"absolute"`` scaling, log10 of erg cm-2 s-1.
@@ -74,17 +81,32 @@ class FluxScaling:
             raise InputValueError(
                 f"missing_value ({self.missing_value}) must be below floor ({self.floor})")
 
-    def apply(self, log_values: np.ndarray, present: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-        """Scale an (N, L) array of log10 nuFnu; cells where ``present`` is False get ``missing_value``.
+    @property
+    def channels(self) -> int:
+        """Channels of an encoded cell: flux, upper-limit flag (and the level for ``"shape_level"``)."""
+        return 3 if self.kind == "shape_level" else 2
 
-        ``reference`` (N,) is the per-SED log10 nuFnu that maps to 1 under the ``"shape"`` scaling.
+    @property
+    def anchored(self) -> bool:
+        """Channel 0 is relative to each SED's brightest detection (a ``SHAPE_KINDS`` kind)."""
+        return self.kind in SHAPE_KINDS
+
+    def apply(self, log_values: np.ndarray, present: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """Channel 0: scale an (N, L) array of log10 nuFnu; cells where ``present`` is False get ``missing_value``.
+
+        ``reference`` (N,) is the per-SED log10 nuFnu that maps to 1 under the anchored kinds.
         """
-        if self.kind == "absolute":
-            t = (log_values - self.log_min) / (self.log_max - self.log_min)
-        else:
-            if reference is None:
-                raise InputValueError("the 'shape' scaling needs the per-SED reference (its maximum)")
-            t = 1.0 + (log_values - reference[:, None]) / self.range_dex
+        if not self.anchored:
+            return self.level(log_values, present)
+        if reference is None:
+            raise InputValueError(f"the {self.kind!r} scaling needs the per-SED reference (its maximum)")
+        return self._squash(1.0 + (log_values - reference[:, None]) / self.range_dex, present)
+
+    def level(self, log_values: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """The ``"absolute"`` rule (channel 0 of that kind, channel 2 of ``"shape_level"``)."""
+        return self._squash((log_values - self.log_min) / (self.log_max - self.log_min), present)
+
+    def _squash(self, t: np.ndarray, present: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             scaled = self.floor + (1.0 - self.floor) * np.clip(t, 0.0, 1.0)
         return np.where(present, scaled, self.missing_value)
@@ -93,11 +115,11 @@ class FluxScaling:
         """log10 nuFnu from channel-0 values (NaN for missing cells; clipped cells stay clipped)."""
         values = np.asarray(values, dtype=float)
         t = (values - self.floor) / (1.0 - self.floor)
-        if self.kind == "absolute":
+        if not self.anchored:
             out = self.log_min + t * (self.log_max - self.log_min)
         else:
             if reference is None:
-                raise InputValueError("the 'shape' scaling needs the per-SED reference to invert")
+                raise InputValueError(f"the {self.kind!r} scaling needs the per-SED reference to invert")
             out = np.asarray(reference, dtype=float)[..., None] + (t - 1.0) * self.range_dex
         return np.where(values > self.missing_value, out, np.nan)
 

@@ -5,7 +5,8 @@ The label leaks through coverage in the available catalogues (e.g. only blazars 
 gamma points, apart from the z >= 3 radio quasars), so during training each present waveband of an
 SED is blanked with probability ``band_dropout``, and with probability ``optical_ir_only`` an SED is
 reduced to its infrared + optical cells, the coverage both classes share. Works on encoded
-``(N, L, 2)`` arrays so it costs one vectorised pass per epoch.
+``(N, L, C)`` arrays (channel 0 flux, 1 upper-limit flag, 2 the flux level of the
+``"shape_level"`` scaling) so it costs one vectorised pass per epoch.
 """
 from __future__ import annotations
 
@@ -31,8 +32,15 @@ def waveband_index(log_nu) -> np.ndarray:
     return np.searchsorted(np.asarray(WAVEBAND_EDGES[1:]), log_nu, side="right")
 
 
+def _blank(X: np.ndarray, cells: np.ndarray, missing: float) -> None:
+    """Empty the ``cells`` (boolean, X's leading shape) in every channel, in place."""
+    X[cells] = missing
+    X[..., 1][cells] = 0.0
+
+
 def _renormalise_shape(X: np.ndarray, floor: float, missing: float) -> None:
-    """Shift each SED so its brightest remaining detection maps to 1 again ('shape' scaling)."""
+    """Shift each SED so its brightest remaining detection maps to 1 again (channel 0 of the
+    anchored scalings; the level channel is absolute and stays as it is)."""
     flux, ul = X[..., 0], X[..., 1]
     present = flux > missing
     det = present & (ul < 0.5)
@@ -55,9 +63,9 @@ def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *,
 
     Parameters
     ----------
-    X : ndarray, shape (N, L, 2)
+    X : ndarray, shape (N, L, C)
         Encoded SEDs (channel 0 scaled flux with ``missing_value`` for empty cells, channel 1
-        upper-limit flag).
+        upper-limit flag, optional channel 2 flux level).
     log_nu : ndarray, shape (L,)
         log10 frequency (Hz) of each grid cell.
     rng : numpy.random.Generator
@@ -68,7 +76,8 @@ def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *,
     missing_value : float
         Channel-0 value of an empty cell.
     shape_scaling : bool
-        Inputs use the per-SED 'shape' scaling: re-anchor the brightest remaining detection at 1.
+        Inputs use an anchored scaling ('shape', 'shape_level'): re-anchor the brightest remaining
+        detection at 1.
     floor : float
         The scaling's value of the faintest present cell.
     shared_cells : ndarray of bool, shape (L,), optional
@@ -77,8 +86,8 @@ def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *,
         Probability that an SED with a detection in every shared cell is reduced to exactly those.
     """
     X = np.array(X, dtype=np.float32, copy=True)
-    if X.ndim != 3 or X.shape[2] != 2 or X.shape[1] != np.size(log_nu):
-        raise InputValueError(f"X must have shape (N, {np.size(log_nu)}, 2), got {X.shape}")
+    if X.ndim != 3 or X.shape[2] not in (2, 3) or X.shape[1] != np.size(log_nu):
+        raise InputValueError(f"X must have shape (N, {np.size(log_nu)}, 2 or 3), got {X.shape}")
     band = waveband_index(log_nu)
     n_band = len(WAVEBAND_NAMES)
     onehot = np.zeros((np.size(log_nu), n_band), dtype=bool)
@@ -101,8 +110,7 @@ def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *,
         pick = _eligible(X, shared_cells, missing_value) & (rng.random(X.shape[0]) < p_shared)
         cell_drop[pick] = present_cells[pick] & ~shared_cells[None]
     if cell_drop.any():
-        X[..., 0][cell_drop] = missing_value
-        X[..., 1][cell_drop] = 0.0
+        _blank(X, cell_drop, missing_value)
         if shape_scaling:
             _renormalise_shape(X, floor, missing_value)
     return X
@@ -125,8 +133,7 @@ def restrict_to_cells(X: np.ndarray, cells: np.ndarray, which: np.ndarray | None
     if not which.any():
         return X
     sub = X[which]
-    sub[:, ~cells, 0] = missing_value
-    sub[:, ~cells, 1] = 0.0
+    _blank(sub, np.broadcast_to(~cells, sub.shape[:2]), missing_value)
     if shape_scaling:
         _renormalise_shape(sub, floor, missing_value)
     X[which] = sub

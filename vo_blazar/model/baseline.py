@@ -1,7 +1,7 @@
 """Simpler models on the same inputs, to show what the network adds.
 
 * `GradientBoostingBaseline` -- scikit-learn's HistGradientBoostingClassifier on the flattened
-  ``(L, 2)`` grid (flux and upper-limit channels);
+  ``(L, C)`` grid (every channel: flux, upper-limit flag and, with ``"shape_level"``, the level);
 * `CoverageBaseline` -- the same learner given only the presence mask (which grid cells hold a
   point): how far band coverage alone predicts the label.
 
@@ -21,7 +21,7 @@ def presence_mask(X: np.ndarray, missing_value: float = 0.0) -> np.ndarray:
 
 
 class GradientBoostingBaseline:
-    """Histogram gradient boosting on the flattened grid (both channels).
+    """Histogram gradient boosting on the flattened grid (all channels).
 
     Missing cells are given to the learner as NaN so it can route them explicitly.
     """
@@ -35,8 +35,9 @@ class GradientBoostingBaseline:
                                                   n_iter_no_change=20, random_state=seed)
 
     def _features(self, X: np.ndarray) -> np.ndarray:
-        flux = np.where(X[..., 0] > self.missing_value, X[..., 0], np.nan)
-        return np.concatenate([flux, X[..., 1]], axis=1)
+        present = X[..., 0] > self.missing_value
+        flux = [np.where(present, X[..., c], np.nan) for c in (0, *range(2, X.shape[2]))]
+        return np.concatenate([*flux, X[..., 1]], axis=1)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "GradientBoostingBaseline":
         F = self._features(X)

@@ -22,7 +22,8 @@ class ModelConfig:
     grid_size : int
         Number of frequency cells L of the input grid; the input is ``(L, channels)``.
     channels : int
-        Input channels (flux, upper-limit flag).
+        Input channels per cell: 2 (flux, upper-limit flag) or 3 (and the flux level of the
+        ``"shape_level"`` scaling), the grid's ``shape[1]``.
     filters : tuple of int
         Filters of the four Conv1D blocks (growing, as in the paper).
     kernel_size : int
@@ -63,6 +64,8 @@ class ModelConfig:
             raise InputValueError(f"grid_size must be a positive integer, got {self.grid_size!r}")
         if not self.filters or any(int(f) < 1 for f in self.filters):
             raise InputValueError(f"filters must be positive integers, got {self.filters!r}")
+        if int(self.channels) not in (2, 3):
+            raise InputValueError(f"channels must be 2 or 3, got {self.channels!r}")
         if int(self.lstm_units) < 1:
             raise InputValueError(f"lstm_units must be positive, got {self.lstm_units!r}")
         if not 0.0 <= float(self.dropout) < 1.0:
@@ -89,9 +92,9 @@ class ModelConfig:
             raise InputValueError(f"unknown ModelConfig keys {sorted(unknown)}; expected a subset of {sorted(known)}")
         return cls(**d)
 
-    def with_grid(self, grid_size: int) -> "ModelConfig":
-        """The same architecture for another grid length."""
-        return replace(self, grid_size=int(grid_size))
+    def with_grid(self, grid_size: int, channels: int | None = None) -> "ModelConfig":
+        """The same architecture for another grid length (and number of channels per cell)."""
+        return replace(self, grid_size=int(grid_size), channels=int(channels or self.channels))
 
 
 @dataclass(frozen=True)
@@ -170,8 +173,8 @@ PRESETS: dict[str, ModelConfig] = {
 }
 
 
-def preset(name: str, grid_size: int | None = None) -> ModelConfig:
-    """A named architecture, optionally for a given grid length.
+def preset(name: str, grid_size: int | None = None, channels: int | None = None) -> ModelConfig:
+    """A named architecture, optionally for a given grid length and number of channels.
 
     Raises
     ------
@@ -182,4 +185,6 @@ def preset(name: str, grid_size: int | None = None) -> ModelConfig:
         cfg = PRESETS[name]
     except KeyError:
         raise InputValueError(f"unknown model preset {name!r}; expected one of {sorted(PRESETS)}") from None
-    return cfg if grid_size is None else cfg.with_grid(grid_size)
+    if grid_size is None and channels is None:
+        return cfg
+    return cfg.with_grid(cfg.grid_size if grid_size is None else grid_size, channels)

@@ -102,14 +102,14 @@ class Ensemble:
             import keras
             import tensorflow as tf
 
-            inp = keras.Input(shape=(len(self.grid), 2), name="sed_grid")
+            inp = keras.Input(shape=self.grid.shape, name="sed_grid")
             outs = []
             for i, m in enumerate(self.models):
                 m.name = f"fold_{i:02d}"   # nested models need unique names
                 outs.append(m(inp))
             out = keras.layers.Concatenate(name="folds")(outs) if len(outs) > 1 else outs[0]
             self._fused_model = keras.Model(inp, out, name=f"ensemble_{self.variant}")
-            spec = tf.TensorSpec((None, len(self.grid), 2), tf.float32)
+            spec = tf.TensorSpec((None, *self.grid.shape), tf.float32)
             self._fused_call = tf.function(lambda x: self._fused_model(x, training=False), input_signature=[spec])
         return self._fused_model, self._fused_call
 
@@ -129,10 +129,11 @@ class Ensemble:
         """
         if getattr(self, "_cell_stats", None) is None:
             means, variances = [], []
+            C = self.grid.shape[1]
             for m in self.models:
                 layer = m.get_layer("standardise")
-                means.append(np.asarray(layer.mean, float).reshape(-1, 2)[:, 0])
-                variances.append(np.asarray(layer.variance, float).reshape(-1, 2)[:, 0])
+                means.append(np.asarray(layer.mean, float).reshape(-1, C)[:, 0])
+                variances.append(np.asarray(layer.variance, float).reshape(-1, C)[:, 0])
             # network.input_statistics gives never-present cells mean 0 (present values are >= the floor)
             mean = np.mean(means, axis=0)
             self._cell_stats = (mean, np.sqrt(np.mean(variances, axis=0)), mean > 0)
@@ -168,13 +169,13 @@ class Ensemble:
         X = np.asarray(X, dtype=np.float32)
         if X.ndim == 2:
             X = X[None]
-        L = len(self.grid)
-        if X.ndim != 3 or X.shape[1:] != (L, 2):
-            raise InputValueError(f"input must have shape (N, {L}, 2) for grid {self.grid.version}, got {X.shape}")
+        if X.ndim != 3 or X.shape[1:] != self.grid.shape:
+            raise InputValueError(f"input must have shape (N, {', '.join(map(str, self.grid.shape))}) for grid "
+                                  f"{self.grid.version}, got {X.shape}")
         if not np.isfinite(X).all():
             raise InputValueError("input holds non-finite values")
         _, call = self._fused()
-        # one traced function with a (None, L, 2) signature serves every batch size: no
+        # one traced function with a (None, L, C) signature serves every batch size: no
         # re-tracing for odd last batches, no predict() set-up per call
         parts = [np.asarray(call(X[i:i + batch_size]), dtype=float) for i in range(0, X.shape[0], batch_size)]
         p = np.concatenate(parts) if parts else np.zeros((0, len(self.models)))
@@ -189,7 +190,7 @@ class Ensemble:
 
         Parameters
         ----------
-        X : ndarray, shape (N, L, 2) or (L, 2)
+        X : ndarray, shape (N, L, C) or (L, C) (``grid.shape``)
             Encoded with ``self.grid``.
 
         Returns
@@ -247,8 +248,8 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
     for entry in weights:
         path = directory / entry["file"]
         m = _load_keras(path, entry.get("sha256"))
-        if tuple(m.input_shape[1:]) != (len(grid), 2):
-            raise ModelError(f"model weight file {path} expects input {m.input_shape[1:]}, grid gives {(len(grid), 2)}")
+        if tuple(m.input_shape[1:]) != grid.shape:
+            raise ModelError(f"model weight file {path} expects input {m.input_shape[1:]}, grid gives {grid.shape}")
         models.append(m)
     log.debug(f"loaded {len(models)} fold models from {directory}")
     return Ensemble(models, grid, card)

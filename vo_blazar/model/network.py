@@ -25,23 +25,24 @@ def set_seed(seed: int) -> None:
 
 
 def input_statistics(X: np.ndarray, missing_value: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """Per-cell mean and variance of the *present* values (channel 0; channel 1 is left as is).
+    """Per-cell mean and variance of the *present* values of the flux channels (0 and 2, if any).
 
-    Returns ``(mean, variance)``, each ``(L, 2)`` float32; cells never present get mean 0,
+    Returns ``(mean, variance)``, each ``(L, C)`` float32; cells never present get mean 0,
     variance 1, and channel 1 gets mean 0, variance 1 (the upper-limit flag stays 0/1).
     """
-    flux = np.asarray(X)[..., 0].astype(np.float64)
-    present = flux > missing_value
-    n = present.sum(axis=0)
-    s1 = np.where(present, flux, 0).sum(axis=0)
-    s2 = np.where(present, flux ** 2, 0).sum(axis=0)
-    mean = np.where(n > 0, s1 / np.maximum(n, 1), 0.0)
-    var = np.where(n > 1, s2 / np.maximum(n, 1) - mean ** 2, 1.0)
-    var = np.where(var > 1e-6, var, 1.0)
-    L = flux.shape[1]
-    m = np.zeros((L, 2), np.float32)
-    v = np.ones((L, 2), np.float32)
-    m[:, 0], v[:, 0] = mean, var
+    X = np.asarray(X)
+    L, C = X.shape[1], X.shape[2]
+    m = np.zeros((L, C), np.float32)
+    v = np.ones((L, C), np.float32)
+    for c in (0, *range(2, C)):
+        flux = X[..., c].astype(np.float64)
+        present = flux > missing_value
+        n = present.sum(axis=0)
+        s1 = np.where(present, flux, 0).sum(axis=0)
+        s2 = np.where(present, flux ** 2, 0).sum(axis=0)
+        mean = np.where(n > 0, s1 / np.maximum(n, 1), 0.0)
+        var = np.where(n > 1, s2 / np.maximum(n, 1) - mean ** 2, 1.0)
+        m[:, c], v[:, c] = mean, np.where(var > 1e-6, var, 1.0)
     return m, v
 
 

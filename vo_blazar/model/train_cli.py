@@ -17,6 +17,7 @@ import numpy as np
 
 from ..exceptions import InputValueError
 from ..logger import log
+from ..grid.scaling import SCALING_KINDS
 from .config import PRESETS, TrainingConfig, preset as get_preset
 from .ensemble import CARD_NAME, GRID_NAME, MODELS_DIR, VARIANTS, sha256_of
 
@@ -56,7 +57,7 @@ def _counts(y: np.ndarray, meta) -> dict[str, Any]:
     return d
 
 
-def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", scaling: str = "shape",
+def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", scaling: str = "shape_level",
                  n_folds: int = 10, epochs: int = 20, patience: int = 4, seed: int | None = None,
                  band_dropout: float | None = None, optical_ir_only: float | None = None,
                  coverage_balance: bool | None = None, out_dir: str | Path | None = None, docs_dir: str | Path | None = None,
@@ -70,8 +71,9 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     variants : sequence of {"gamma", "nogamma"}
     preset : str
         Architecture preset (see `vo_blazar.model.config.PRESETS`).
-    scaling : {"shape", "absolute"}
-        Flux scaling of the grid (channel 0).
+    scaling : {"shape_level", "shape", "absolute"}
+        Flux scaling of the grid (`vo_blazar.grid.scaling`); ``shape_level`` gives the network the
+        SED's shape and its flux level as two channels.
     n_folds, epochs, patience, seed, band_dropout, optical_ir_only, coverage_balance
         Training settings (`TrainingConfig`; None keeps its default).
     out_dir : path, optional
@@ -127,7 +129,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
             same = {"X": X_sc, "rows": rows}
         except (InputValueError, NotImplementedError, KeyError) as exc:
             log.warning(f"no leakage-controlled evaluation for {variant}: {exc}")
-        config = get_preset(preset, grid_size=len(grid))
+        config = get_preset(preset, *grid.shape)
         vdir = root / variant
         tmp = root / f".{variant}.training"
         if tmp.exists():
@@ -189,7 +191,7 @@ def run_same_coverage_study(*, preset: str = "wide", scaling: str = "shape", n_f
     X, y, _ = (loader or (lambda g, v, s: default_loader(g, v, s, archive=archive)))(grid, "gamma", "same_coverage")
     training = TrainingConfig(n_folds=n_folds, epochs=epochs, patience=patience, band_dropout=0.0,
                               optical_ir_only=0.0, shared_only=0.0, shared_copies=0)
-    r = cross_validate(X, y, log_nu=grid.log_frequencies, model_config=get_preset(preset, len(grid)),
+    r = cross_validate(X, y, log_nu=grid.log_frequencies, model_config=get_preset(preset, *grid.shape),
                        training=training, variant="same_coverage", scaling_kind=grid.scaling.kind,
                        missing_value=grid.scaling.missing_value, floor=grid.scaling.floor,
                        saliency_samples=0, progress=progress or log.info)
@@ -230,8 +232,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--variant", choices=[*VARIANTS, "both"], default="both",
                         help="which model to train (default both)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu", help="network size (default cpu)")
-    parser.add_argument("--scaling", choices=("shape", "absolute"), default="shape",
-                        help="flux scaling of the grid (default shape)")
+    parser.add_argument("--scaling", choices=SCALING_KINDS, default="shape_level",
+                        help="flux scaling of the grid (default shape_level: shape and level channels)")
     parser.add_argument("--folds", type=int, default=10, help="cross-validation folds (default 10)")
     parser.add_argument("--epochs", type=int, default=20, help="maximum epochs (default 20)")
     parser.add_argument("--patience", type=int, default=4, help="early-stopping patience (default 4)")

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from ..exceptions import InputValueError
+from ..grid.scaling import SHAPE_KINDS
 from ..logger import log
 from .augmentation import band_dropout, coverage_patterns, coverage_weights, shared_view_copies
 from .baseline import CoverageBaseline, GradientBoostingBaseline
@@ -48,14 +49,17 @@ def configure_threads(n: int | None = None) -> int:
     return n
 
 
-def check_arrays(X, y, grid_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Validate the network input: X float (N, L, 2) with finite values, y in {0, 1}."""
+def check_arrays(X, y, grid_size: int | None = None, channels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Validate the network input: X float (N, L, C) with C = 2 or 3, finite values, y in {0, 1}."""
     X = np.asarray(X)
     y = np.asarray(y)
-    if X.ndim != 3 or X.shape[2] != 2:
-        raise InputValueError(f"X must have shape (N, L, 2) (flux, upper-limit flag), got {X.shape}")
+    if X.ndim != 3 or X.shape[2] not in (2, 3):
+        raise InputValueError(f"X must have shape (N, L, 2 or 3) (flux, upper-limit flag[, level]), got {X.shape}")
     if grid_size is not None and X.shape[1] != grid_size:
         raise InputValueError(f"X has {X.shape[1]} grid cells but the model expects {grid_size}")
+    if channels is not None and X.shape[2] != channels:
+        raise InputValueError(f"X has {X.shape[2]} channels per cell but the model expects {channels} "
+                              "(the grid's scaling and the model config disagree)")
     if y.shape != (X.shape[0],):
         raise InputValueError(f"y must have shape ({X.shape[0]},), got {y.shape}")
     if not np.isin(y, (0, 1)).all():
@@ -85,7 +89,7 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
         ``loss``, ``val_loss`` per epoch, ``best_epoch``, ``seconds_per_epoch``, ``seds_per_second``.
     """
     seed = training.seed if seed is None else seed
-    shape = scaling_kind == "shape"
+    shape = scaling_kind in SHAPE_KINDS
     if shared_cells is not None and training.shared_copies:
         Xc, yc = shared_view_copies(X_train, np.asarray(y_train), np.asarray(shared_cells, bool),
                                     copies=training.shared_copies, missing_value=missing_value,
@@ -223,8 +227,9 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
 
     Parameters
     ----------
-    X : ndarray, shape (N, L, 2)
-        Encoded SEDs (channel 0 scaled flux, ``missing_value`` in empty cells; channel 1 upper-limit flag).
+    X : ndarray, shape (N, L, C)
+        Encoded SEDs (channel 0 scaled flux, ``missing_value`` in empty cells; channel 1 upper-limit
+        flag; with the ``"shape_level"`` scaling channel 2 the flux level).
     y : ndarray, shape (N,)
         1 = blazar, 0 = non-blazar.
     log_nu : ndarray, shape (L,)
@@ -232,10 +237,10 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
     model_config, training : ModelConfig, TrainingConfig
     variant : str
         Name recorded with the results ("gamma" / "nogamma").
-    scaling_kind : {"absolute", "shape"}
-        How channel 0 was scaled (the augmentation re-anchors 'shape' SEDs).
+    scaling_kind : {"absolute", "shape", "shape_level"}
+        How the flux was scaled (the augmentation re-anchors channel 0 of the anchored kinds).
     same_coverage : dict, optional
-        The leakage-controlled evaluation set: ``{"X": (M, L, 2), "rows": (M,) row indices into X}``:
+        The leakage-controlled evaluation set: ``{"X": (M, L, C), "rows": (M,) row indices into X}``:
         the same sources restricted to the bands both classes share. Each fold's network and
         baselines are evaluated on the members of its test fold.
     out_dir : path, optional
@@ -248,7 +253,7 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
         Run only these folds (quick measurements); default all.
     """
     training = training or TrainingConfig()
-    X, y = check_arrays(X, y, model_config.grid_size)
+    X, y = check_arrays(X, y, model_config.grid_size, model_config.channels)
     log_nu = np.asarray(log_nu, dtype=float)
     if log_nu.shape != (X.shape[1],):
         raise InputValueError(f"log_nu must have one value per grid cell ({X.shape[1]}), got {log_nu.shape}")
@@ -263,7 +268,7 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
         sc_rows = np.asarray(same_coverage["rows"])
         sc_X = np.asarray(same_coverage["X"], dtype=np.float32)
         if sc_X.shape[0] != sc_rows.size or sc_X.shape[1:] != X.shape[1:]:
-            raise InputValueError("same_coverage X must be (M, L, 2) on the same grid, with one row index per SED")
+            raise InputValueError("same_coverage X must be (M, L, C) like X, with one row index per SED")
         sc_fold_of_row = {int(r): i for i, r in enumerate(sc_rows)}
         # the cells of the shared bands: every same-coverage SED fills exactly these
         shared_cells = (sc_X[..., 0] > missing_value).any(axis=0)

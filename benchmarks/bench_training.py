@@ -111,7 +111,7 @@ def run_one(grid_name, preset_name, scaling, *, n_sub, epochs, threads):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--tradeoff", action="store_true", help="grids x presets, plus absolute vs shape")
+    ap.add_argument("--tradeoff", action="store_true", help="grids x presets, plus the three scalings")
     ap.add_argument("--record", action="store_true", help="write docs/_static/model/{tradeoff,scaling_comparison}.json")
     ap.add_argument("--grid", default="registry")
     ap.add_argument("--preset", default="cpu")
@@ -130,11 +130,11 @@ def main(argv=None):
     if not args.tradeoff:
         run_one(args.grid, args.preset, args.scaling, n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
         return 0
-    rows = [run_one(g, p, "shape", n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
+    rows = [run_one(g, p, "shape_level", n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
             for g in ("registry", "logbin64", "logbin128") for p in ("tiny", "cpu", "wide")]
     scal = [r for r in rows if r["grid"] == "registry" and r["preset"] == "cpu"]
     scal += [run_one("registry", "cpu", kind, n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
-             for kind in ("absolute", "shape_level")]
+             for kind in ("shape", "absolute")]
     if args.record:
         out = ROOT / "docs" / "_static" / "model"
         out.mkdir(parents=True, exist_ok=True)

@@ -101,6 +101,21 @@ def test_sparse_and_failed_catalogues_are_warned(ensembles):
     sed.meta["failures"] = {"4XMM": "ServiceTimeoutError: no answer"}
     w = classify_sed(sed, ensembles=ensembles)["warnings"][0]
     assert "sparse SED (2 detections)" in w and "catalogue 4XMM failed (ServiceTimeoutError)" in w
+    assert "cross-validated" not in w          # a card without sparsest-SED figures quotes none
+
+
+def test_sparse_warning_quotes_the_model_cards_measured_figures(ensembles):
+    from vo_blazar.model.ensemble import Ensemble
+
+    nogamma = ensembles["nogamma"]
+    card = {"variant": "nogamma", "threshold": 0.5,
+            "metrics_sparsest_10pct": {"accuracy_blazar": {"mean": 0.724, "std": 0.1},
+                                       "accuracy_nonblazar": {"mean": 0.94, "std": 0.02}},
+            "per_fold": [{"metrics_sparsest_10pct": {"max_points": 2}}, {"metrics_sparsest_10pct": {"max_points": 3}}]}
+    measured = {"nogamma": Ensemble(nogamma.models, nogamma.grid, card), "gamma": ensembles["gamma"]}
+    w = classify_sed(synthetic_sed([1.4e9, 1.4e14], [1e-14, 1e-12]), ensembles=measured)["warnings"][0]
+    assert ("sparse SED (2 detections): low confidence; cross-validated, among the sparsest 10 % of training "
+            "SEDs (<= 3 grid cells) 72 % of the blazars and 94 % of the non-blazars were classified correctly") in w
 
 
 def test_user_table_in_ghz_is_converted(ensembles):

@@ -68,6 +68,19 @@ def _ir_optical_warning(ensemble) -> str:
             "(less reliable than with radio, X-ray or gamma-ray points" + measured + ")")
 
 
+def _sparse_warning(ensemble) -> str:
+    """The measured suffix of the sparse-SED warning: the model card's sparsest-10 % figures."""
+    card = ensemble.card
+    try:
+        sp = card["metrics_sparsest_10pct"]
+        cells = max(f["metrics_sparsest_10pct"]["max_points"] for f in card["per_fold"])
+        return (f"; cross-validated, among the sparsest 10 % of training SEDs (<= {cells} grid cells) "
+                f"{100 * sp['accuracy_blazar']['mean']:.0f} % of the blazars and "
+                f"{100 * sp['accuracy_nonblazar']['mean']:.0f} % of the non-blazars were classified correctly")
+    except (KeyError, TypeError, ValueError):   # a card without these figures (e.g. a test model)
+        return ""
+
+
 def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
     """Per encoded SED: its points in cells that only one class filled in training (model card)."""
     cells = ensemble.card.get("cells_one_class") or {}
@@ -181,8 +194,6 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
             warnings_[i].append("no usable photometry (no point with finite, positive flux): not classified")
         elif n_points[i] == 0:
             warnings_[i].append("only upper limits: not classified")
-        elif n_points[i] < MIN_POINTS:
-            warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence")
 
     for name in ("gamma", "nogamma"):
         rows = np.flatnonzero((n_points > 0) & (variant == name))
@@ -197,12 +208,15 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
         unusual = ensemble.unusual_cells(X)
         one_class = _one_class_warnings(ensemble, X)
         ir_optical_note = _ir_optical_warning(ensemble)   # the same text for every such row
+        sparse_note = _sparse_warning(ensemble)
         empty = set(report.empty)
         for k, i in enumerate(rows):
             if k in empty:
                 warnings_[i].append("no point falls on the model's frequency grid: not classified")
                 continue
             p[i], p_std[i], threshold[i] = mean[k], std[k], ensemble.threshold
+            if n_points[i] < MIN_POINTS:
+                warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence{sparse_note}")
             dropped = int(report.dropped_per_sed[k])
             if dropped:
                 warnings_[i].append(f"{dropped} point(s) off the model grid were ignored")

@@ -33,7 +33,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from ..dataset.archive import RADIO_MAX_LOG_NU, encode_archive_points, load_archive
 from ..exceptions import ModelError
-from .card import read_card, write_card
+from .card import known_limits, read_card, write_card
 from .ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
 
 __all__ = ["VIEWS", "coverage_robustness", "one_class_cells", "main"]
@@ -150,9 +150,6 @@ def one_class_cells(variant: str = "gamma", *, directory: str | Path | None = No
             "nonblazar": np.flatnonzero((n_other > 0) & (n_blazar == 0)).tolist()}
 
 
-_LIMIT_PREFIX = "Out of fold, blazars seen only by AllWISE and SDSS"
-
-
 def _limit(rows: list[dict[str, Any]]) -> str:
     """The known limit that the robustness table measures, in one sentence."""
     def share(view: str, label: int) -> tuple[int, float]:
@@ -164,7 +161,7 @@ def _limit(rows: list[dict[str, Any]]) -> str:
     n_q, q = share("AllWISE + SDSS only", 0)
     n_r, r = share("radio and mm only", 0)
     n_i, i = share("IR + optical only", 1)
-    return (f"{_LIMIT_PREFIX}: {100 * b:.0f} % of {n_b} are called blazars (non-blazars with that coverage: "
+    return (f"Out of fold, blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called blazars (non-blazars with that coverage: "
             f"{100 * q:.0f} % of {n_q} correct); with all their IR and optical points {100 * i:.0f} % of {n_i} "
             f"blazars are found. Radio-bearing non-blazars: {100 * r:.0f} % of {n_r} seen in radio/mm only are "
             f"called non-blazars. Without radio, X-ray or gamma-ray points the SED shape alone decides, and "
@@ -183,7 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         card = read_card(card_path)
         card["coverage_robustness"] = rows
         card["cells_one_class"] = one_class_cells(variant, directory=root / variant, archive=args.archive)
-        card["known_limits"] = [t for t in card["known_limits"] if not t.startswith(_LIMIT_PREFIX)] + [_limit(rows)]
+        # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
+        card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), (card.get("scaling") or {}).get("kind"))
+                                + [_limit(rows)])
         write_card(card, card_path)
         for r in rows:
             print(f"{variant:8s} {r['view']:22s} {r['origin']:15s} n={r['n']:5d} correct {100 * r['correct']:5.1f} %")

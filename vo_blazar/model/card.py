@@ -96,7 +96,9 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
               for k in ("roc_auc", "accuracy_blazar", "accuracy_nonblazar")
               if np.isfinite(sparse[k]["mean"]) and np.isfinite(rest[k]["mean"])}
     sal = result.saliency()
-    top = np.argsort(sal)[::-1][:10]
+    sal_level = result.saliency("saliency_level")
+    total = sal if sal_level is None else sal + sal_level
+    top = np.argsort(total)[::-1][:10]
     labels = getattr(grid, "labels", [""] * len(sal))
     hist = [f.history for f in result.folds]
     card: dict[str, Any] = {
@@ -135,8 +137,11 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
             for name in ("gradient_boosting", "coverage_only")},
         "saliency": {"log_nu": [float(x) for x in result.log_nu],
                      "mean_abs_gradient": [float(x) for x in sal],
-                     "top10": [{"log_nu": float(result.log_nu[i]), "label": labels[i], "saliency": float(sal[i])}
-                               for i in top]},
+                     "mean_abs_gradient_level": None if sal_level is None else [float(x) for x in sal_level],
+                     # ranked by the sum over the flux channels; "saliency" is that sum
+                     "top10": [{"log_nu": float(result.log_nu[i]), "label": labels[i], "saliency": float(total[i]),
+                                "shape": float(sal[i]),
+                                "level": None if sal_level is None else float(sal_level[i])} for i in top]},
         "data": data_counts,
         "timing": {"seconds_per_epoch": mean_std([h["seconds_per_epoch"] for h in hist]),
                    "training_seds_per_second": mean_std([h["seds_per_second"] for h in hist]),
@@ -299,12 +304,16 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                 _table(["fold", "ROC AUC", "PR AUC", "blazars %", "non-blazars %", "confusion", "same-cov. AUC",
                         "epochs"], fold_rows), ""]
         top = c["saliency"]["top10"]
-        out += ["Gradient saliency (mean \\|∂p/∂x\\| of the flux channel 0, the shape under ``shape_level``, over up to 1,000 test SEDs per fold; the "
-                "paper's Table 4 and Fig. 9): the ten most influential grid cells. It measures sensitivity to flux "
-                "*values* in present cells; the use of band *presence* (the mask channel, a step function) has no "
-                "gradient and does not show here.", "",
-                _table(["rank", "log ν", "cell", "saliency"],
+        with_level = top and top[0].get("level") is not None
+        out += ["Gradient saliency (mean \\|∂p/∂x\\| over up to 1,000 test SEDs per fold; the paper's Table 4 and "
+                "Fig. 9): the ten most influential grid cells"
+                + (", ranked by the sum over the two flux channels: the SED's *shape* (channel 0) and its *level* "
+                   "(channel 2)" if with_level else "") + ". It measures sensitivity to flux *values* in present "
+                "cells; the use of band *presence* (the mask channel, a step function) has no gradient and does "
+                "not show here.", "",
+                _table(["rank", "log ν", "cell", "saliency"] + (["shape", "level"] if with_level else []),
                        [[str(i + 1), f"{t['log_nu']:.2f}", t["label"] or "-", f"{t['saliency']:.4f}"]
+                        + ([f"{t['shape']:.4f}", f"{t['level']:.4f}"] if with_level else [])
                         for i, t in enumerate(top)]), ""]
         for kind, cap in (("roc", "ROC"), ("pr", "precision-recall"), ("reliability", "reliability diagram"),
                           ("saliency", "saliency per frequency")):

@@ -69,10 +69,15 @@ def plot_cv(result, out_dir: str | Path, *, labels: list[str] | None = None) -> 
     save(fig, "reliability")
 
     fig, ax = plt.subplots(figsize=(6.5, 3.2))
-    sal = np.array([f.saliency for f in result.folds])
-    m, sd = sal.mean(axis=0), sal.std(axis=0)
-    ax.errorbar(result.log_nu, m, yerr=sd, fmt="o-", ms=3, lw=0.8, elinewidth=0.6)
+    for which, lab in (("saliency", "shape (channel 0)"), ("saliency_level", "level (channel 2)")):
+        if getattr(result.folds[0], which) is None:
+            continue
+        sal = np.array([getattr(f, which) for f in result.folds])
+        ax.errorbar(result.log_nu, sal.mean(axis=0), yerr=sal.std(axis=0), fmt="o-", ms=3, lw=0.8,
+                    elinewidth=0.6, label=lab)
     ax.set(xlabel=r"log$_{10}$ ($\nu$ / Hz)", ylabel=r"mean |$\partial p / \partial x$|",
            title=f"Gradient saliency per grid frequency ({v})")
+    if result.folds[0].saliency_level is not None:
+        ax.legend(fontsize=7)
     save(fig, "saliency")
     return paths

@@ -161,6 +161,7 @@ class FoldResult:
     saliency: list[float]
     history: dict[str, Any]
     model_path: str | None = None
+    saliency_level: list[float] | None = None   # the level channel's, with the "shape_level" scaling
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -193,8 +194,10 @@ class CVResult:
         """Mean of the per-fold validation thresholds (what the shipped ensemble uses)."""
         return float(np.mean([f.threshold for f in self.folds]))
 
-    def saliency(self) -> np.ndarray:
-        return np.mean([f.saliency for f in self.folds], axis=0)
+    def saliency(self, which: str = "saliency") -> np.ndarray | None:
+        """Fold mean of the per-cell saliency of the flux channel (``"saliency_level"``: the level channel)."""
+        values = [getattr(f, which) for f in self.folds]
+        return np.mean(values, axis=0) if values and values[0] is not None else None
 
 
 def _predict(model, X: np.ndarray) -> np.ndarray:
@@ -308,7 +311,8 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
                 sc_te = None
         if sc_te is not None:
             m_leak = binary_metrics(y[sc_rows[sc_te]], _predict(model, sc_X[sc_te]), thr)
-        sal = gradient_saliency(model, X[te][:saliency_samples]).tolist()
+        flux_channels = (0, 2) if X.shape[2] == 3 else (0,)   # shape (or flux) and level; not the flag
+        sal = gradient_saliency(model, X[te][:saliency_samples], channel=flux_channels)
         base: dict[str, dict[str, Any]] = {}
         if baselines:
             for name, cls in (("gradient_boosting", GradientBoostingBaseline), ("coverage_only", CoverageBaseline)):
@@ -326,7 +330,8 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
             path = str(save_for_shipping(model, Path(out_dir) / f"fold_{k:02d}.keras"))
         fr = FoldResult(fold=k, n_train=len(tr_i), n_val=len(va_i), n_test=len(te), threshold=thr,
                         platt=platt.to_dict(), metrics=m, metrics_calibrated=m_cal, metrics_sparsest=m_sparse,
-                        metrics_rest=m_rest, metrics_leakage_controlled=m_leak, baselines=base, saliency=sal,
+                        metrics_rest=m_rest, metrics_leakage_controlled=m_leak, baselines=base, saliency=sal[:, 0].tolist(),
+                        saliency_level=sal[:, 1].tolist() if sal.shape[1] > 1 else None,
                         history=hist, model_path=path)
         result.folds.append(fr)
         leak = f", same-coverage AUC {m_leak['roc_auc']:.4f}" if m_leak else ""

@@ -35,11 +35,17 @@ import numpy as np
 
 from ..exceptions import InputValueError
 
-__all__ = ["FluxScaling", "SCALING_KINDS", "SHAPE_KINDS"]
+__all__ = ["FluxScaling", "SCALING_KINDS", "SHAPE_KINDS", "flux_channels"]
 
 SCALING_KINDS = ("absolute", "shape", "shape_level")
 #: Kinds whose channel 0 is anchored at each SED's brightest detection (re-anchored when cells are blanked).
 SHAPE_KINDS = ("shape", "shape_level")
+
+
+def flux_channels(n_channels: int) -> tuple[int, ...]:
+    """The flux channels of an encoded cell with ``n_channels`` channels: 0, and 2 when present
+    (channel 1 is the upper-limit flag)."""
+    return (0, *range(2, n_channels))
 
 
 @dataclass(frozen=True)

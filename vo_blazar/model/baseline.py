@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
 
+from ..grid.scaling import flux_channels
+
 __all__ = ["GradientBoostingBaseline", "CoverageBaseline", "presence_mask"]
 
 
@@ -36,7 +38,7 @@ class GradientBoostingBaseline:
 
     def _features(self, X: np.ndarray) -> np.ndarray:
         present = X[..., 0] > self.missing_value
-        flux = [np.where(present, X[..., c], np.nan) for c in (0, *range(2, X.shape[2]))]
+        flux = [np.where(present, X[..., c], np.nan) for c in flux_channels(X.shape[2])]
         return np.concatenate([*flux, X[..., 1]], axis=1)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> "GradientBoostingBaseline":

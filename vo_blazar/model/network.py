@@ -12,6 +12,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
+from ..grid.scaling import flux_channels  # noqa: E402
 from .config import ModelConfig  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -34,7 +35,7 @@ def input_statistics(X: np.ndarray, missing_value: float = 0.0) -> tuple[np.ndar
     L, C = X.shape[1], X.shape[2]
     m = np.zeros((L, C), np.float32)
     v = np.ones((L, C), np.float32)
-    for c in (0, *range(2, C)):
+    for c in flux_channels(C):
         flux = X[..., c].astype(np.float64)
         present = flux > missing_value
         n = present.sum(axis=0)

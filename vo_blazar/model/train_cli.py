@@ -16,8 +16,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..exceptions import InputValueError
-from ..logger import log
 from ..grid.scaling import SCALING_KINDS
+from ..logger import log
 from .config import PRESETS, TrainingConfig, preset as get_preset
 from .ensemble import CARD_NAME, GRID_NAME, MODELS_DIR, VARIANTS, sha256_of
 

@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from ..exceptions import InputValueError
-from ..grid.scaling import SHAPE_KINDS
+from ..grid.scaling import SHAPE_KINDS, flux_channels
 from ..logger import log
 from .augmentation import band_dropout, coverage_patterns, coverage_weights, shared_view_copies
 from .baseline import CoverageBaseline, GradientBoostingBaseline
@@ -311,8 +311,7 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
                 sc_te = None
         if sc_te is not None:
             m_leak = binary_metrics(y[sc_rows[sc_te]], _predict(model, sc_X[sc_te]), thr)
-        flux_channels = (0, 2) if X.shape[2] == 3 else (0,)   # shape (or flux) and level; not the flag
-        sal = gradient_saliency(model, X[te][:saliency_samples], channel=flux_channels)
+        sal = gradient_saliency(model, X[te][:saliency_samples], channel=flux_channels(X.shape[2]))
         base: dict[str, dict[str, Any]] = {}
         if baselines:
             for name, cls in (("gradient_boosting", GradientBoostingBaseline), ("coverage_only", CoverageBaseline)):

@@ -221,6 +221,11 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
            "(log ν ≤ 20). ``classify`` reports the mean p(blazar) over the folds and their spread. All figures below "
            "are cross-validated: each number is measured on SEDs the fold's network never saw; the threshold and the "
            "calibration are chosen on the validation split of the training part, never on the test fold.", "",
+           *(["Input: each SED on the grid's cells (the highest detection per cell), three channels per cell: its "
+              "*shape* (log νFν relative to the SED's brightest detection, 6 dex mapped to [0.01, 1]), an upper-limit "
+              "flag, and its *level* (log νFν on the fixed scale 10^-18 .. 10^-8 erg cm⁻² s⁻¹ mapped to [0.01, 1]); "
+              "empty cells are 0. See :mod:`vo_blazar.grid.scaling`.", ""]
+             if (cards[0].get("scaling") or {}).get("kind") == "shape_level" else []),
            "Training against coverage leakage: in these catalogues band coverage alone nearly gives the label away "
            "(see *coverage only* below), so (1) whole wavebands of training SEDs are blanked at random each epoch, "
            "(2) some SEDs are cut to their IR + optical bands, (3) SEDs that have all twelve shared IR-optical bands "

@@ -313,7 +313,8 @@ def test_compact_models_drops_optimizer_keeps_predictions(tmp_path):
     np.testing.assert_allclose(ens.predict_folds(X)[0], m.predict(X, verbose=0).ravel(), atol=1e-6)
 
 
-def test_run_training_end_to_end_on_synthetic_level_arrays(tmp_path):
+@pytest.mark.parametrize("scaling", ["shape_level", "shape"])
+def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
     """Tiny 2-fold run through the whole pipeline: card, grid, safe-mode weights, figures, docs page."""
     import astropy.units as u
     from astropy.table import Table
@@ -329,25 +330,34 @@ def test_run_training_end_to_end_on_synthetic_level_arrays(tmp_path):
         if subset is not None:
             raise NotImplementedError("no same-coverage subset in the synthetic set")
         X, y = synthetic_arrays(240, seed=11)
+        meta = Table({"name": [f"s{i}" for i in range(240)]})
+        if grid.shape[1] == 2:
+            return X, y, meta
         level = np.where(X[..., :1] > 0, 0.3 + 0.4 * y[:, None, None], 0.0)   # synthetic: a class-tied level
-        return np.concatenate([X, level], axis=2).astype(np.float32), y, Table({"name": [f"s{i}" for i in range(240)]})
+        return np.concatenate([X, level], axis=2).astype(np.float32), y, meta
 
-    cards = run_training(variants=["gamma"], preset="tiny", scaling="shape_level", n_folds=2, epochs=2, patience=2,
+    cards = run_training(variants=["gamma"], preset="tiny", scaling=scaling, n_folds=2, epochs=2, patience=2,
                          out_dir=tmp_path / "models", docs_dir=tmp_path / "docs", threads=1, baselines=False,
                          loader=loader, grid_factory=grid_factory, progress=lambda s: None)
     card = cards["gamma"]
     assert set(REQUIRED_KEYS) <= set(card)
-    assert card["grid_size"] == L and card["scaling"]["kind"] == "shape_level"
-    assert card["model_config"]["channels"] == 3 and card["data"]["n_total"] == 240
+    C = 3 if scaling == "shape_level" else 2
+    assert card["grid_size"] == L and card["scaling"]["kind"] == scaling
+    assert card["model_config"]["channels"] == C and card["data"]["n_total"] == 240
     for key in ("roc_auc", "pr_auc", "accuracy_blazar", "accuracy_nonblazar", "ece"):
         assert 0.0 <= card["metrics"][key]["mean"] <= 1.0 and card["metrics"][key]["std"] >= 0.0
     assert len(card["threshold_per_fold"]) == 2 and card["threshold"] == pytest.approx(np.mean(card["threshold_per_fold"]))
     sal = card["saliency"]
-    assert len(sal["mean_abs_gradient"]) == L and len(sal["mean_abs_gradient_level"]) == L
-    assert sal["top10"][0]["saliency"] == pytest.approx(sal["top10"][0]["shape"] + sal["top10"][0]["level"])
+    assert len(sal["mean_abs_gradient"]) == L
     ens = load_ensemble("gamma", directory=tmp_path / "models" / "gamma")
-    assert len(ens) == 2 and ens.grid.shape == (L, 3)
+    assert len(ens) == 2 and ens.grid.shape == (L, C)
     assert (tmp_path / "docs" / "_static" / "model" / "gamma_saliency.png").stat().st_size > 1000
     page = (tmp_path / "docs" / "model_card.rst").read_text()
-    assert "*shape* (channel 0) and its *level* (channel 2)" in page
-    assert LEVEL_LIMIT in card["known_limits"]
+    with_level = scaling == "shape_level"
+    assert ("*shape* (channel 0) and its *level* (channel 2)" in page) == with_level
+    assert (LEVEL_LIMIT in card["known_limits"]) == with_level
+    if with_level:
+        assert len(sal["mean_abs_gradient_level"]) == L
+        assert sal["top10"][0]["saliency"] == pytest.approx(sal["top10"][0]["shape"] + sal["top10"][0]["level"])
+    else:
+        assert sal["mean_abs_gradient_level"] is None and sal["top10"][0]["level"] is None

@@ -88,3 +88,6 @@ def test_cli_classify_plot_draws_the_seds_that_were_classified(tmp_path, monkeyp
     assert set(sed["catalog"]) == {"NVSS", "AllWISE"}          # --catalogs holds for the plots too
     assert int((~sed["upper_limit"]).sum()) == res["n_points"][0]
     assert kwargs["p_blazar"] == pytest.approx(res["p_blazar"][0])
+    # saliency of both flux channels (shape, level) of the shipped shape_level models, per grid cell
+    assert kwargs["saliency"].shape == (len(kwargs["grid_frequencies"]), 2)
+    assert np.all(kwargs["saliency"] >= 0) and kwargs["saliency"].sum() > 0

@@ -122,12 +122,15 @@ def _plots(result, plot_dir: Path, *, offline=None, radius=None, catalogs=None) 
 
 
 def _saliency(sed, variant: str):
-    """Gradient saliency of the fold ensemble over this SED's grid cells (mean over folds)."""
+    """Gradient saliency of the fold ensemble over this SED's grid cells (mean over folds), one
+    column per flux channel (shape and level), which the plot sums per frequency."""
     from .classifier import get_ensemble
+    from .grid.scaling import flux_channels
     from .model.saliency import gradient_saliency
     ensemble = get_ensemble(variant)
     X = ensemble.grid.encode(sed)[None]
-    saliency = np.mean([gradient_saliency(m, X) for m in ensemble.models], axis=0)
+    channels = flux_channels(X.shape[2])
+    saliency = np.mean([gradient_saliency(m, X, channel=channels) for m in ensemble.models], axis=0)
     return saliency, ensemble.grid.frequencies
 
 

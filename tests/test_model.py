@@ -253,6 +253,21 @@ def test_safe_mode_roundtrip_identical_predictions(tmp_path):
         ens.predict(X[:, :5])
 
 
+def test_predict_folds_raw_outputs_skip_the_calibration(tmp_path):
+    from vo_blazar.model.evaluation import PlattScaler
+
+    cfg = _ship(tmp_path)
+    card_path = tmp_path / "model_card.json"
+    card = json.loads(card_path.read_text())
+    card["calibration"]["per_fold"] = [{"a": 3.0, "b": 0.5}] * 2
+    card_path.write_text(json.dumps(card))
+    X, _ = synthetic_arrays(12)
+    raw = np.stack([build_model(cfg, seed=k).predict(X, verbose=0).ravel() for k in range(2)])
+    ens = load_ensemble(directory=tmp_path)
+    np.testing.assert_allclose(ens.predict_folds(X, calibrated=False), raw, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ens.predict_folds(X), PlattScaler(3.0, 0.5)(raw), rtol=1e-4, atol=1e-6)
+
+
 def test_corrupted_or_missing_weights_raise_model_error(tmp_path):
     _ship(tmp_path)
     bad = tmp_path / "fold_01.keras"

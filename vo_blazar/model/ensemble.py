@@ -164,8 +164,9 @@ class Ensemble:
     def calibrated(self) -> bool:
         return self._platt is not None
 
-    def predict_folds(self, X: np.ndarray, *, batch_size: int = 4096) -> np.ndarray:
-        """Per-fold probabilities, shape (n_folds, N) (calibrated if the card says so)."""
+    def predict_folds(self, X: np.ndarray, *, batch_size: int = 4096, calibrated: bool = True) -> np.ndarray:
+        """Per-fold probabilities, shape (n_folds, N): calibrated if the card says so, unless
+        ``calibrated=False`` asks for the networks' raw outputs (what the card's per-fold metrics use)."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim == 2:
             X = X[None]
@@ -180,7 +181,7 @@ class Ensemble:
         parts = [np.asarray(call(X[i:i + batch_size]), dtype=float) for i in range(0, X.shape[0], batch_size)]
         p = np.concatenate(parts) if parts else np.zeros((0, len(self.models)))
         out = p.reshape(X.shape[0], len(self.models)).T.copy()
-        if self._platt is not None:
+        if self._platt is not None and calibrated:
             for i, scaler in enumerate(self._platt):
                 out[i] = scaler(out[i])   # the calibration fitted on this fold's validation split
         return out

@@ -165,8 +165,8 @@ def _limit(rows: list[dict[str, Any]]) -> str:
     n_q, q = share("AllWISE + SDSS only", 0)
     n_r, r = share("radio and mm only", 0)
     n_i, i = share("IR + optical only", 1)
-    return (f"Out of fold, blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called blazars (non-blazars with that coverage: "
-            f"{100 * q:.0f} % of {n_q} correct); with all their IR and optical points {100 * i:.0f} % of {n_i} "
+    return (f"Out of fold, blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called blazars "
+            f"(non-blazars with that coverage: {100 * q:.0f} % of {n_q} correct); with all their IR and optical points {100 * i:.0f} % of {n_i} "
             f"blazars are found. Radio-bearing non-blazars: {100 * r:.0f} % of {n_r} seen in radio/mm only are "
             f"called non-blazars. Without radio, X-ray or gamma-ray points the SED shape alone decides, and "
             f"it separates the classes far less well than coverage does.")
@@ -185,8 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         card["coverage_robustness"] = rows
         card["cells_one_class"] = one_class_cells(variant, directory=root / variant, archive=args.archive)
         # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
-        card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), (card.get("scaling") or {}).get("kind"))
-                                + [_limit(rows)])
+        scaling_kind = (card.get("scaling") or {}).get("kind")
+        card["known_limits"] = known_limits(card.get("metrics_leakage_controlled"), scaling_kind) + [_limit(rows)]
         write_card(card, card_path)
         for r in rows:
             print(f"{variant:8s} {r['view']:22s} {r['origin']:15s} n={r['n']:5d} correct {100 * r['correct']:5.1f} %")

@@ -181,9 +181,13 @@ class Ensemble:
         parts = [np.asarray(call(X[i:i + batch_size]), dtype=float) for i in range(0, X.shape[0], batch_size)]
         p = np.concatenate(parts) if parts else np.zeros((0, len(self.models)))
         out = p.reshape(X.shape[0], len(self.models)).T.copy()
-        if self._platt is not None and calibrated:
-            for i, scaler in enumerate(self._platt):
-                out[i] = scaler(out[i])   # the calibration fitted on this fold's validation split
+        return self.calibrate_folds(out) if calibrated else out
+
+    def calibrate_folds(self, p_folds: np.ndarray) -> np.ndarray:
+        """Raw per-fold outputs ``(n_folds, N)`` on the card's calibrated scale (unchanged without one)."""
+        out = np.asarray(p_folds, dtype=float)
+        if self._platt is not None:
+            out = np.stack([scaler(row) for scaler, row in zip(self._platt, out)])   # each fold's own scaler
         return out
 
     def predict(self, X: np.ndarray, *, batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:

@@ -58,10 +58,9 @@ def _encode(grid, sources, points, keep: np.ndarray) -> tuple[np.ndarray, np.nda
     return X, used > 0
 
 
-def _out_of_fold(ensemble, X: np.ndarray, fold_of: np.ndarray, calibrated: bool = True) -> np.ndarray:
-    """Each row's probability from the fold model that did not train on it (calibrated as the card
-    says, or the raw network output)."""
-    return ensemble.predict_folds(X, calibrated=calibrated)[fold_of, np.arange(len(X))]
+def _out_of_fold(p_folds: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
+    """Each row's probability from the fold model that did not train on it (``p_folds``: (n_folds, N))."""
+    return p_folds[fold_of, np.arange(p_folds.shape[1])]
 
 
 def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None = None,
@@ -114,12 +113,13 @@ def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None 
             for name in ("AllWISE", "SDSS"):
                 has &= np.bincount(np.asarray(points["source"])[cats == name], minlength=len(sources)) > 0
         use = np.flatnonzero(has & (fold_of >= 0))
-        p = _out_of_fold(ensemble, X[use], fold_of[use])
+        p_raw_folds = ensemble.predict_folds(X[use], calibrated=False)
+        p = _out_of_fold(ensemble.calibrate_folds(p_raw_folds), fold_of[use])
         is_blazar = p >= thresholds[fold_of[use]]
         if view == "as catalogued":
             # the card's per-fold AUC is of the raw outputs: calibration can saturate confident
             # predictions to ties at 1.0 and shift the AUC by more than float noise
-            p_raw = _out_of_fold(ensemble, X[use], fold_of[use], calibrated=False)
+            p_raw = _out_of_fold(p_raw_folds, fold_of[use])
             for k, fold in enumerate(card["per_fold"]):
                 m = fold_of[use] == k
                 auc = roc_auc_score(labels[use][m], p_raw[m])

@@ -12,7 +12,7 @@ Layout (CSR: the points of source ``i`` are rows ``offset[i] : offset[i] + n_poi
              separation [arcsec]}       catalog/band are indices into /strings/{catalogs, bands}
     attrs: format, registry_version, radius_arcsec, sources_sha256, n_sources, n_points
 
-`load_training_arrays` turns the archive into network input ``X (N, L, 2)``, labels ``y`` and a
+`load_training_arrays` turns the archive into network input ``X (N, L, C)``, labels ``y`` and a
 meta table; `same_coverage` selects the leakage-controlled subset (SDSS ugriz + 2MASS JHK + WISE
 W1-W4, sources with all twelve).
 """
@@ -272,7 +272,7 @@ def encode_archive_points(grid: FrequencyGrid, points: Table, owner: np.ndarray,
 
 def load_training_arrays(grid: FrequencyGrid | None = None, variant: str = "gamma", subset: str | None = None, *,
                          path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, Table]:
-    """Network input for training: ``X (N, L, 2) float32``, ``y (N,) int8`` and a meta table.
+    """Network input for training: ``X (N, L, C) float32`` (``C = grid.shape[1]``), ``y (N,) int8`` and a meta table.
 
     Parameters
     ----------

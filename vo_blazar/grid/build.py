@@ -3,9 +3,10 @@
     python -m vo_blazar.grid.build
 
 writes ``registry.json`` (the distinct registry frequencies, merged within 0.03 dex; the paper's
-grid; without the `EXCLUDED_POINTS`), ``registry-nogamma.json`` (its cells with log nu <= 20) and ``logbin64.json`` (a coarser
-64-cell log-binned option, 10^8 .. 10^26.5 Hz). All use the "absolute" flux scaling; a model that
-wants another one stores ``grid.with_scaling(...)`` with its weights.
+grid; without the `EXCLUDED_POINTS`), ``registry-nogamma.json`` (its cells with log nu <= 20) and
+``logbin64.json`` (a coarser 64-cell log-binned option, 10^8 .. 10^26.5 Hz). All use the "absolute"
+flux scaling; a model that wants another one (the shipped ones: ``"shape_level"``) stores
+``grid.with_scaling(...)`` with its weights.
 """
 from __future__ import annotations
 

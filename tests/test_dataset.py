@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from astropy.table import Table
+from astropy.table import QTable, Table
 
 from vo_blazar.dataset import archive as arch
 from vo_blazar.dataset.labels import MATCH_RADIUS, load_removed, load_sources
@@ -80,6 +80,54 @@ def test_same_coverage_needs_all_twelve_detections():
     assert smask.tolist() == [False, True, False]
     keep, pm = arch.radio_free(srcs, pts)
     assert keep.tolist() == [True, True, True] and not np.any(pm & (pts["catalog"] == "NVSS"))
+
+
+def test_shared_band_matrix_agrees_with_same_coverage_and_keeps_missing_as_nan():
+    from vo_blazar.dataset.report import sed_shape, shared_band_matrix
+    srcs = Table({"label": [1, 0, 1]})
+    pts = QTable(synthetic_points(3, arch.SHARED_BANDS, source_of=lambda s, c, b: not (s == 2 and b in ("W4", "u"))))
+    pts["nufnu"][pts["source"] == 1] = 4e-12 * NUFNU_UNIT    # a second point per band: the highest wins
+    pts.add_row((1, "SDSS", "g", 1e14 * u.Hz, 9e-12 * NUFNU_UNIT, False))
+    idx, M = shared_band_matrix(srcs, pts)
+    assert idx.tolist() == np.flatnonzero(arch.same_coverage(srcs, pts)[0]).tolist() == [0, 1]
+    assert M[1, 1] == pytest.approx(np.log10(9e-12)) and M[1, 0] == pytest.approx(np.log10(4e-12))
+    idx, M = shared_band_matrix(srcs, pts, min_bands=10)
+    assert idx.tolist() == [0, 1, 2]
+    assert np.isnan(M[2]).tolist() == [True] + [False] * 10 + [True]
+    shape = sed_shape(M)
+    assert np.nanmean(shape, axis=1) == pytest.approx([0, 0, 0], abs=1e-12)
+    assert np.isnan(shape[2, 0])
+
+
+def test_auc_by_group_scores_each_class_against_the_other_side():
+    from vo_blazar.dataset.report import auc_by_group
+    # synthetic scores: class "A" blazars perfectly above the negatives, class "B" perfectly below
+    y = np.array([1] * 20 + [0] * 30)
+    classes = np.array(["A"] * 10 + ["B"] * 10 + ["q"] * 30)
+    origins = np.array(["bz"] * 20 + ["QSO"] * 25 + ["AGN"] * 5)
+    p = np.r_[np.full(10, 0.9), np.full(10, 0.1), np.linspace(0.3, 0.6, 30)]
+    rows = {g: (n, a) for g, n, a in auc_by_group(classes, origins, y, p, min_sources=10)}
+    assert rows["blazars A vs all non-blazars"] == (10, 1.0)
+    assert rows["blazars B vs all non-blazars"] == (10, 0.0)
+    assert rows["all blazars vs non-blazars from QSO"] == (25, 0.5)
+    assert not any("AGN" in g for g in rows)     # 5 sources < min_sources
+
+
+def test_completeness_check_exposes_a_one_class_vega_ab_mix_up():
+    from vo_blazar.dataset.report import completeness_check
+    rng = np.random.default_rng(1)
+    n = 80
+    srcs = Table({"label": np.arange(n) % 2})
+    # synthetic photometry: both classes drawn from the same distribution, 8 sources miss W4
+    pts = QTable(synthetic_points(n, arch.SHARED_BANDS, source_of=lambda s, c, b: not (s < 8 and b == "W4")))
+    pts["nufnu"] = 1e-12 * 10 ** rng.normal(0, 0.2, len(pts)) * NUFNU_UNIT
+    rows = completeness_check(srcs, pts)
+    auc = {what: float(a.split(" +- ")[0]) for what, _, _, a in rows}
+    complete = "all twelve detected: gradient boosting"
+    assert [r[1:3] for r in rows if r[0] == complete] == [(72, 36)]
+    assert abs(auc[complete] - 0.5) < 0.25            # nothing to learn from the shape
+    for name in ("gradient boosting", "MLP"):          # the mix-up alone separates the classes
+        assert auc[f"all twelve, blazars' Vega magnitudes read as AB: {name}"] > 0.95
 
 
 def _snapshot_available() -> bool:

@@ -20,10 +20,11 @@ from ..grid import default_grid
 from ..grid.frequency_grid import GAMMA_LOG_NU
 from ..logger import log
 from ..sed.table import NUFNU_UNIT
-from .archive import RADIO_MAX_LOG_NU, SHARED_BANDS, default_archive_path, load_archive, same_coverage
+from .archive import RADIO_MAX_LOG_NU, SHARED_BANDS, default_archive_path, load_archive
 from .labels import load_removed, removal_counts
 
-__all__ = ["coverage_matrix", "cv_auc", "leakage_analysis", "same_coverage_evaluation", "write_report", "main"]
+__all__ = ["coverage_matrix", "cv_out_of_fold", "cv_auc", "leakage_analysis", "same_coverage_evaluation", "shared_band_matrix", "sed_shape",
+           "auc_by_group", "completeness_check", "write_report", "main"]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SEED = 0
@@ -45,20 +46,21 @@ def coverage_matrix(sources: Table, points: Table, grid=None) -> tuple[np.ndarra
     return det | lim, lim & ~det
 
 
-def cv_auc(X: np.ndarray, y: np.ndarray, model: str = "logistic") -> tuple[float, float]:
-    """Mean and std of the ROC AUC over stratified 5-fold CV (seed 0) for ``logistic``, ``mlp`` or ``hgb``.
+def cv_out_of_fold(X: np.ndarray, y: np.ndarray, model: str = "logistic") -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold P(blazar) and the test fold of every row (stratified 5-fold CV, seed 0).
 
-    ``mlp``: per-feature standardisation and a (64, 32) ReLU perceptron with early stopping.
+    ``model``: ``logistic``, ``hgb`` (gradient boosting, which also reads missing values, NaN) or
+    ``mlp`` (per-feature standardisation and a (64, 32) ReLU perceptron with early stopping).
     """
     from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    aucs = []
-    for train, test in StratifiedKFold(N_FOLDS, shuffle=True, random_state=SEED).split(X, y):
+    p = np.zeros(len(y))
+    fold = np.zeros(len(y), int)
+    for k, (train, test) in enumerate(StratifiedKFold(N_FOLDS, shuffle=True, random_state=SEED).split(X, y)):
         if model == "logistic":
             clf = LogisticRegression(max_iter=2000, C=1.0)
         elif model == "mlp":
@@ -68,7 +70,20 @@ def cv_auc(X: np.ndarray, y: np.ndarray, model: str = "logistic") -> tuple[float
             clf = HistGradientBoostingClassifier(random_state=SEED, max_iter=300, learning_rate=0.05,
                                                  early_stopping=False)
         clf.fit(X[train], y[train])
-        aucs.append(roc_auc_score(y[test], clf.predict_proba(X[test])[:, 1]))
+        p[test] = clf.predict_proba(X[test])[:, 1]
+        fold[test] = k
+    return p, fold
+
+
+def cv_auc(X: np.ndarray, y: np.ndarray, model: str = "logistic") -> tuple[float, float]:
+    """Mean and std over the folds of the ROC AUC of `cv_out_of_fold`."""
+    p, fold = cv_out_of_fold(X, y, model)
+    return _fold_auc(p, y, fold)
+
+
+def _fold_auc(p: np.ndarray, y: np.ndarray, fold: np.ndarray) -> tuple[float, float]:
+    """Mean and std over the folds of the ROC AUC of out-of-fold predictions ``p``."""
+    aucs = [_auc(p[fold == k], y[fold == k]) for k in range(N_FOLDS)]
     return float(np.mean(aucs)), float(np.std(aucs))
 
 
@@ -116,44 +131,118 @@ def leakage_analysis(sources: Table, points: Table, mask: np.ndarray | None = No
     return rows
 
 
-def _shared_band_matrix(sources: Table, points: Table) -> tuple[np.ndarray, np.ndarray]:
-    """(source indices, log nuFnu (n, 12)) of the same-coverage subset (highest detection per band)."""
-    smask, pmask = same_coverage(sources, points)
-    cat = np.asarray(points["catalog"]).astype(str)[pmask]
-    band = np.asarray(points["band"]).astype(str)[pmask]
-    src = np.asarray(points["source"])[pmask]
-    val = np.log10(points["nufnu"].to_value(NUFNU_UNIT)[pmask])
-    idx = np.flatnonzero(smask)
-    row = np.full(len(sources), -1)
-    row[idx] = np.arange(idx.size)
-    M = np.full((idx.size, len(SHARED_BANDS)), -np.inf)
+def shared_band_matrix(sources: Table, points: Table,
+                       min_bands: int = len(SHARED_BANDS)) -> tuple[np.ndarray, np.ndarray]:
+    """Sources detected in at least ``min_bands`` of the twelve `SHARED_BANDS`.
+
+    Returns
+    -------
+    idx : ndarray of int
+        Their rows in ``sources``.
+    M : ndarray, shape (len(idx), 12)
+        log10 nuFnu (erg cm-2 s-1) of the highest detection per band; NaN where a band has none.
+        With the default ``min_bands`` (all twelve) the rows are exactly `same_coverage`'s sources.
+    """
+    cat = np.asarray(points["catalog"]).astype(str)
+    band = np.asarray(points["band"]).astype(str)
+    det = ~np.asarray(points["upper_limit"], bool)
+    src = np.asarray(points["source"])
+    val = np.log10(points["nufnu"].to_value(NUFNU_UNIT))
+    M = np.full((len(sources), len(SHARED_BANDS)), -np.inf)
     for k, (c, b) in enumerate(SHARED_BANDS):
-        sel = (cat == c) & (band == b)
-        np.maximum.at(M[:, k], row[src[sel]], val[sel])
-    return idx, M
+        sel = (cat == c) & (band == b) & det
+        np.maximum.at(M[:, k], src[sel], val[sel])
+    M[~np.isfinite(M)] = np.nan
+    idx = np.flatnonzero(np.isfinite(M).sum(axis=1) >= min_bands)
+    return idx, M[idx]
+
+
+def sed_shape(M: np.ndarray) -> np.ndarray:
+    """log nuFnu minus each SED's mean over its present bands: the distance/luminosity scale removed."""
+    return M - np.nanmean(M, axis=1, keepdims=True)
+
+
+def _standardised_with_flags(S: np.ndarray) -> np.ndarray:
+    """Per-band standardised values, missing -> 0 (the band mean), next to a presence flag per band."""
+    Z = (S - np.nanmean(S, axis=0)) / np.nanstd(S, axis=0)
+    return np.hstack([np.nan_to_num(Z), np.isfinite(S)])
 
 
 def same_coverage_evaluation(sources: Table, points: Table) -> dict:
-    """Gradient boosting on the twelve shared bands, complete coverage only (CV ROC AUC)."""
-    idx, M = _shared_band_matrix(sources, points)
+    """Models on the twelve shared bands, complete coverage only (CV ROC AUC), and per group."""
+    idx, M = shared_band_matrix(sources, points)
     y = np.asarray(sources["label"], int)[idx]
+    origin = np.asarray(sources["origin"]).astype(str)[idx]
     out = {"n": int(idx.size), "n_blazar": int(y.sum()), "n_nonblazar": int((y == 0).sum()),
-           "origins": {o: int((np.asarray(sources["origin"])[idx] == o).sum())
-                       for o in dict.fromkeys(np.asarray(sources["origin"])[idx])}}
+           "origins": {o: int((origin == o).sum()) for o in dict.fromkeys(origin)}}
     if idx.size < 20 or len(np.unique(y)) < 2:
         out["note"] = "too few sources with all twelve bands in both classes"
         return out
-    shape = M - M.mean(axis=1, keepdims=True)   # SED shape: the distance/luminosity scale removed
+    shape = sed_shape(M)
     colours = np.diff(M, axis=1)                # adjacent-band colours
     out["shape"] = cv_auc(shape, y, "hgb")
-    out["shape_mlp"] = cv_auc(shape, y, "mlp")   # the issue's "small MLP on per-band standardised shapes"
+    p_mlp, fold = cv_out_of_fold(shape, y, "mlp")   # the issue's "small MLP on per-band standardised shapes"
+    out["shape_mlp"] = _fold_auc(p_mlp, y, fold)
     out["absolute"] = cv_auc(M, y, "hgb")
     out["colours_logistic"] = cv_auc(colours, y, "logistic")
-    out["optical_only_shape"] = cv_auc(shape[:, :5] - shape[:, :5].mean(1, keepdims=True), y, "hgb")
-    out["ir_only_shape"] = cv_auc(shape[:, 5:] - shape[:, 5:].mean(1, keepdims=True), y, "hgb")
+    out["optical_only_shape"] = cv_auc(sed_shape(M[:, :5]), y, "hgb")
+    out["ir_only_shape"] = cv_auc(sed_shape(M[:, 5:]), y, "hgb")
+    out["groups"] = auc_by_group(np.asarray(sources["class"]).astype(str)[idx], origin, y, p_mlp)
     out["matrix"] = M
     out["labels"] = y
     return out
+
+
+def auc_by_group(classes: np.ndarray, origins: np.ndarray, y: np.ndarray, p: np.ndarray,
+                 min_sources: int = 10) -> list[tuple[str, int, float]]:
+    """ROC AUC of each blazar class against all non-blazars, and of all blazars against each
+    non-blazar origin: ``(group, sources in the group, AUC)``; groups under ``min_sources`` left out.
+    """
+    rows = []
+    neg, pos = y == 0, y == 1
+    for cls in sorted(set(classes[pos])):
+        sel = pos & (classes == cls)
+        if sel.sum() >= min_sources:
+            rows.append((f"blazars {cls} vs all non-blazars", int(sel.sum()), _auc(p[sel | neg], y[sel | neg])))
+    for origin in dict.fromkeys(origins[neg]):
+        sel = neg & (origins == origin)
+        if sel.sum() >= min_sources:
+            rows.append((f"all blazars vs non-blazars from {origin}", int(sel.sum()),
+                         _auc(p[sel | pos], y[sel | pos])))
+    return rows
+
+
+def completeness_check(sources: Table, points: Table) -> list[tuple[str, int, int, str]]:
+    """How the same-band figure moves when coverage or a conversion mistake can speak again.
+
+    Rows ``(subset and model, sources, blazars, CV ROC AUC)``: the complete-coverage figure; the
+    same bands when sources missing some of them are kept (missingness then tells 5BZCAT's patchy
+    coverage from the SDSS quasars' complete one); and the complete subset with the blazars'
+    2MASS and AllWISE Vega magnitudes read as AB (a one-class conversion mistake).
+    """
+    from ..registry import get_catalogue
+    y_all = np.asarray(sources["label"], int)
+    rows = []
+    for min_bands in (len(SHARED_BANDS), 8, 1):
+        idx, M = shared_band_matrix(sources, points, min_bands)
+        y = y_all[idx]
+        what = "all twelve detected" if min_bands == len(SHARED_BANDS) else \
+            f">= {min_bands} of twelve, missing bands left missing"
+        rows.append((f"{what}: gradient boosting", idx.size, int(y.sum()), _mean_std(cv_auc(sed_shape(M), y, "hgb"))))
+        if min_bands == 1:
+            rows.append((f"{what}: MLP with presence flags (missing -> band mean)", idx.size,
+                         int(y.sum()), _mean_std(cv_auc(_standardised_with_flags(sed_shape(M)), y, "mlp"))))
+    idx, M = shared_band_matrix(sources, points)
+    y = y_all[idx]
+    zero_point = {(c, p.band): p.params.get("zero_point") for c in ("2MASS", "AllWISE")
+                  for p in get_catalogue(c).points}
+    ab_offset = np.array([np.log10((3631 * u.Jy / zero_point[b]).to_value(u.one)) if b in zero_point else 0.0
+                          for b in SHARED_BANDS])
+    M = M + np.outer(y == 1, ab_offset)
+    for model, name in (("hgb", "gradient boosting"), ("mlp", "MLP")):
+        rows.append((f"all twelve, blazars' Vega magnitudes read as AB: {name}", idx.size, int(y.sum()),
+                     _mean_std(cv_auc(sed_shape(M), y, model))))
+    return rows
 
 
 # ---------------------------------------------------------------------------------------------- figures
@@ -265,7 +354,7 @@ def _fig_same_coverage(result: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     M, y = result["matrix"], result["labels"]
-    shape = M - M.mean(axis=1, keepdims=True)
+    shape = sed_shape(M)
     fig, ax = plt.subplots(figsize=(8, 3.8))
     x = np.arange(len(SHARED_BANDS))
     for k, c in ((1, "tab:red"), (0, "tab:blue")):
@@ -312,6 +401,7 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
     same = same_coverage_evaluation(sources, points)
     if "matrix" in same:
         _fig_same_coverage(same, figdir / "same_coverage_shape.png")
+        checks = completeness_check(sources, points)
 
     grid = default_grid("gamma")
     count_rows = []
@@ -432,11 +522,28 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
                 ("gradient boosting, IR shape only (JHKs W1-W4)", _mean_std(same["ir_only_shape"])),
             ]),
             "",
+            "Which sources are hard, from the MLP's out-of-fold predictions (each blazar class against all",
+            "non-blazars of the subset, and all blazars against each non-blazar origin):",
+            "",
+            _table(("group", "sources", "ROC AUC"), [(g, n, f"{a:.3f}") for g, n, a in same["groups"]]),
+            "",
+            "BL Lacs, whose optical-IR light is jet or host galaxy, stand apart from the quasars; FSRQs are",
+            "quasars themselves, their optical-IR SED dominated by the same accretion disc and torus, and",
+            "the twelve bands separate them from the SDSS quasars far less well. The subset's figure is",
+            "this mixture, not a shortcoming of one model family.",
+            "",
             "Earlier quick checks elsewhere quoted ROC AUC ~0.96 for gradient boosting and ~0.98 for a small",
-            "MLP on per-band standardised shapes in these twelve bands; on this data set, with every source",
-            "complete in all twelve bands and both classes converted the same way, neither reproduces: the",
-            "shape in these bands carries about 0.90-0.91. The shipped networks reach the same on this subset",
-            "(:doc:`model_card`).",
+            "MLP on per-band standardised shapes in these twelve bands. With every source complete in all",
+            "twelve and both classes converted the same way, neither reproduces: the shape in these bands",
+            "carries about 0.90-0.91, and the shipped networks reach the same on this subset",
+            "(:doc:`model_card`). What does move the figure, measured (``completeness_check``):",
+            "",
+            _table(("twelve shared bands, SED shape", "sources", "blazars", "CV ROC AUC"), checks),
+            "",
+            "Keeping sources that miss some of the twelve bands lets missingness speak again (5BZCAT's",
+            "coverage is patchy, the SDSS quasar file has every band filled), which is enough to reach the",
+            "quoted ~0.96; a Vega/AB mix-up in one class's infrared magnitudes separates the classes almost",
+            "perfectly. Neither is a property of the SEDs.",
             "",
             ".. image:: _static/data_report/same_coverage_shape.png",
             "",

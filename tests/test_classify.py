@@ -212,24 +212,30 @@ def test_ir_optical_only_sed_warns_with_the_cards_measured_recall(ensembles, mon
     assert "IR-optical" not in res["warnings"][1]
 
 
-def test_out_of_distribution_warnings_name_the_band_and_the_deviation():
-    from vo_blazar.model.network import input_statistics
+def test_out_of_distribution_warnings_name_the_band_and_the_side():
+    from vo_blazar.model.network import input_range, input_statistics
     grid = FrequencyGrid.log_binned(32, 1e8 * u.Hz, 1e20 * u.Hz)
     cfg = ModelConfig(grid_size=32, filters=(4, 4, 4, 4), lstm_units=4, dense=(4,), dropout=0.0)
     rng = np.random.default_rng(0)
     synthetic_training = np.zeros((200, 32, 2), np.float32)       # only cells 0-15 ever present
     synthetic_training[:, :16, 0] = rng.normal(0.5, 0.05, (200, 16)).clip(0.02, 1)
+    synthetic_training[0, 3, 0] = 0.98                             # one rare but seen value
     model = build_model(cfg, seed=1, compile=False, input_stats=input_statistics(synthetic_training))
-    ens = Ensemble([model], grid, {"variant": "nogamma", "threshold": 0.5})
-    X = np.zeros((3, 32, 2), np.float32)
+    card = {"variant": "nogamma", "threshold": 0.5, "input_range": input_range(synthetic_training)}
+    ens = Ensemble([model], grid, card)
+    assert ens.unusual_cells(synthetic_training) == [""] * 200    # no training SED is ever flagged
+    X = np.zeros((4, 32, 2), np.float32)
     X[:, :16, 0] = 0.5                                            # typical
     X[1, 20, 0] = 0.5                                             # a band never seen in training
-    X[2, 3, 0] = 0.99                                             # ~10 sigma above its cell's mean
+    X[2, 3, 0] = 0.99                                             # above every training value of its cell
+    X[3, 5, 0], X[3, 6, 0] = 0.05, 0.05                           # below every training value
     reasons = ens.unusual_cells(X)
     assert reasons[0] == ""
     assert reasons[1] == "points in band(s) no training SED had: logbin020"
-    assert "sigma from the training SEDs" in reasons[2] and reasons[2].startswith("logbin003 lies")
-    assert int(reasons[2].split(" lies ")[1].split()[0]) >= 8
+    assert reasons[2] == "flux above every training SED in logbin003"
+    assert reasons[3] == "flux below every training SED in logbin005, logbin006"
+    ens_without_range = Ensemble([model], grid, {"variant": "nogamma", "threshold": 0.5})
+    assert ens_without_range.unusual_cells(X) == ["", reasons[1], "", ""]   # only the first check
 
 
 def test_points_in_a_cell_only_one_class_filled_are_named(ensembles, monkeypatch):

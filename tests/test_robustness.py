@@ -37,3 +37,34 @@ def test_refolding_detects_a_card_that_does_not_match_its_models(tmp_path):
     card_path.write_text(json.dumps(card))
     with pytest.raises(ModelError, match="differs from the card"):
         coverage_robustness("nogamma", directory=tmp_path / "nogamma")
+
+
+@pytest.mark.parametrize("variant", ["gamma", "nogamma"])
+def test_shipped_cards_report_the_same_coverage_subset_by_group(variant):
+    from vo_blazar.model.card import read_card
+    card = read_card(MODELS_DIR / variant / "model_card.json")
+    groups = {r["group"]: r for r in card["leakage_controlled_by_group"]}
+    overall = groups["all"]
+    assert overall["n"] == card["data"]["n_same_coverage"]
+    # pooled out of fold vs the mean of the per-fold figures: the same predictions, close but not equal
+    assert overall["roc_auc"] == pytest.approx(card["metrics_leakage_controlled"]["roc_auc"]["mean"], abs=0.02)
+    n_blazar_groups = sum(r["n"] for g, r in groups.items() if g.startswith("blazars "))
+    assert n_blazar_groups <= card["data"]["n_same_coverage_blazar"]
+    assert all(0 <= r["roc_auc"] <= 1 for r in groups.values())
+
+
+@pytest.mark.parametrize("variant", ["gamma", "nogamma"])
+def test_shipped_cards_carry_the_training_input_range(variant):
+    from vo_blazar.model.card import read_card
+    from vo_blazar.model.ensemble import load_ensemble
+    ens = load_ensemble(variant)
+    card = read_card(MODELS_DIR / variant / "model_card.json")
+    low = np.array(card["input_range"]["low"], dtype=float)
+    high = np.array(card["input_range"]["high"], dtype=float)
+    assert low.shape == high.shape == ens.grid.shape
+    assert np.all(np.isnan(low[:, 1])) and np.all(np.isnan(high[:, 1]))       # the upper-limit flag
+    seen = ~np.isnan(low[:, 0])
+    flux_low, flux_high = low[seen][:, [0, 2]], high[seen][:, [0, 2]]
+    assert np.all(flux_low <= flux_high)
+    assert np.all((flux_low >= ens.grid.scaling.floor - 1e-6) & (flux_high <= 1 + 1e-6))
+    assert np.all(flux_high[:, 0] == pytest.approx(1.0))     # every cell holds some SED's brightest point

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..exceptions import InputValueError, ModelError
+from ..grid.scaling import flux_channels
 from ..jsonfile import read_json
 from ..logger import log
 
@@ -29,6 +30,7 @@ MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
 VARIANTS = ("gamma", "nogamma")
 CARD_NAME = "model_card.json"
 GRID_NAME = "grid.json"
+_RANGE_TOLERANCE = 1e-6   # float32 encoding of a training SED's own value
 
 
 def sha256_of(path: str | os.PathLike) -> str:
@@ -119,40 +121,49 @@ class Ensemble:
         return [lab.split("|")[0].split(":")[-1] or f"log nu {lnu:.2f}"
                 for lab, lnu in zip(self.grid.labels, self.grid.log_frequencies)]
 
-    def unusual_cells(self, X: np.ndarray, *, max_sigma: float = 5.0) -> list[str]:
+    def unusual_cells(self, X: np.ndarray) -> list[str]:
         """Why each encoded SED lies outside what the folds were trained on ("" when it does not).
 
-        Two checks against the per-cell statistics stored in the models' ``standardise`` layers
-        (mean and variance of the present training values, averaged over the folds): a point in a
-        cell that no training SED had, and a value more than ``max_sigma`` standard deviations from
-        the training values of its cell (about 1 % of the training SEDs pass 5 sigma somewhere).
+        Two checks: a point in a cell that no training SED had (the per-cell statistics stored in
+        the models' ``standardise`` layers), and a flux value below or above every training SED's
+        value in its cell (the card's ``input_range``; models whose card lacks it get the first
+        check only). Every training SED passes both by construction, so a warning means
+        extrapolation, not merely a rare value.
         """
-        if getattr(self, "_cell_stats", None) is None:
-            means, variances = [], []
-            C = self.grid.shape[1]
-            for m in self.models:
-                layer = m.get_layer("standardise")
-                means.append(np.asarray(layer.mean, float).reshape(-1, C)[:, 0])
-                variances.append(np.asarray(layer.variance, float).reshape(-1, C)[:, 0])
-            # network.input_statistics gives never-present cells mean 0 (present values are >= the floor)
-            mean = np.mean(means, axis=0)
-            self._cell_stats = (mean, np.sqrt(np.mean(variances, axis=0)), mean > 0)
-        mean, sigma, seen = self._cell_stats
-        labels = self.cell_names
         X = np.asarray(X)
+        C = self.grid.shape[1]
+        if getattr(self, "_seen", None) is None:
+            # network.input_statistics gives never-present cells mean 0 (present values are >= the floor)
+            self._seen = np.mean([np.asarray(m.get_layer("standardise").mean, float).reshape(-1, C)[:, 0]
+                                  for m in self.models], axis=0) > 0
         present = X[..., 0] > self.grid.scaling.missing_value
-        z = np.where(present & seen, np.abs(X[..., 0] - mean) / sigma, 0.0)
-        new = present & ~seen
-        worst = np.argmax(z, axis=1) if z.size else np.zeros(len(X), int)
-        z_worst = z[np.arange(len(X)), worst] if z.size else np.zeros(len(X))
+        new = present & ~self._seen
+        outside = []                     # (channel name, below (N, L), above (N, L))
+        limits = self.card.get("input_range")
+        if limits:
+            low = np.array(limits["low"], dtype=float)      # None -> nan
+            high = np.array(limits["high"], dtype=float)
+            for c in flux_channels(C):
+                name = "level" if c == 2 else ("shape" if self.grid.scaling.anchored else "flux")
+                with np.errstate(invalid="ignore"):
+                    below = present & (X[..., c] < low[:, c] - _RANGE_TOLERANCE)
+                    above = present & (X[..., c] > high[:, c] + _RANGE_TOLERANCE)
+                outside.append((name, below, above))
+        labels = self.cell_names
+        flagged = new.any(axis=1)
+        for _, below, above in outside:
+            flagged |= below.any(axis=1) | above.any(axis=1)
         out = [""] * X.shape[0]
-        for i in np.flatnonzero(new.any(axis=1) | (z_worst > max_sigma)):   # the rare rows only
+        for i in np.flatnonzero(flagged):   # the rare rows only
             reasons = []
             if new[i].any():
                 reasons.append("points in band(s) no training SED had: "
                                + ", ".join(labels[j] for j in np.flatnonzero(new[i])))
-            if z_worst[i] > max_sigma:
-                reasons.append(f"{labels[worst[i]]} lies {z_worst[i]:.0f} sigma from the training SEDs")
+            for name, below, above in outside:
+                for side, mask in (("below", below), ("above", above)):
+                    if mask[i].any():
+                        cells = ", ".join(labels[j] for j in np.flatnonzero(mask[i]))
+                        reasons.append(f"{name} {side} every training SED in {cells}")
             out[i] = "; ".join(reasons)
         return out
 

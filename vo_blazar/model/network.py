@@ -47,6 +47,26 @@ def input_statistics(X: np.ndarray, missing_value: float = 0.0) -> tuple[np.ndar
     return m, v
 
 
+def input_range(X: np.ndarray, missing_value: float = 0.0) -> dict[str, list]:
+    """Per-cell lowest and highest *present* value of the flux channels, as model-card JSON.
+
+    ``{"low": (L, C) nested list, "high": ...}``, None where a cell was never present and for the
+    upper-limit flag. `Ensemble.unusual_cells` flags values outside this range: extrapolation
+    beyond every training SED, which a z-score of a bounded value cannot tell from a rare value.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    L, C = X.shape[1], X.shape[2]
+    low = np.full((L, C), np.nan)
+    high = np.full((L, C), np.nan)
+    for c in flux_channels(C):
+        present = X[..., c] > missing_value
+        seen = present.any(axis=0)
+        low[seen, c] = np.where(present, X[..., c], np.inf).min(axis=0)[seen]
+        high[seen, c] = np.where(present, X[..., c], -np.inf).max(axis=0)[seen]
+    as_json = lambda a: [[None if np.isnan(v) else float(v) for v in row] for row in a]  # noqa: E731
+    return {"low": as_json(low), "high": as_json(high)}
+
+
 def build_model(config: ModelConfig, *, seed: int | None = None, compile: bool = True,
                 input_stats: tuple[np.ndarray, np.ndarray] | None = None) -> keras.Model:
     """Build (and compile) the classifier.

@@ -13,30 +13,38 @@ fold models the questions a user meets in practice, each on SEDs the answering m
 * the same sources *without radio and mm points* (log nu < 12 removed);
 * the same sources *with radio and mm points only* (e.g. a radio-loud quasar with its NVSS point).
 
+On the same-coverage subset (all twelve shared IR-optical bands, encoded with those bands only)
+it also reports the ROC AUC per blazar class and per non-blazar origin: which sources the shape
+alone fails to separate.
+
 Each source is predicted by the fold model whose test part held it, at that fold's threshold (as
 in the cross-validation). The folds are re-derived from the model card's seed, and the per-fold
 ROC AUC of the as-catalogued view is checked against the card before anything is reported.
 
-Run ``python -m vo_blazar.model.robustness`` to add the table to the shipped model cards (and
+Run ``python -m vo_blazar.model.robustness`` to add the tables to the shipped model cards (and
 regenerate ``docs/model_card.rst`` with ``vo-blazar train --docs-only``).
 """
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 from astropy import units as u
+from astropy.table import Table
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from ..dataset.archive import RADIO_MAX_LOG_NU, encode_archive_points, load_archive
+from ..dataset.archive import RADIO_MAX_LOG_NU, encode_archive_points, load_archive, same_coverage
+from ..dataset.report import auc_by_group
 from ..exceptions import ModelError
 from .card import known_limits, read_card, write_card
 from .ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
+from .network import input_range
 
-__all__ = ["VIEWS", "coverage_robustness", "one_class_cells", "main"]
+__all__ = ["VIEWS", "coverage_robustness", "same_coverage_by_group", "one_class_cells", "main"]
 
 #: Name of each view -> which points of a source it keeps (a function of the points table).
 VIEWS = {
@@ -61,6 +69,45 @@ def _encode(grid, sources, points, keep: np.ndarray) -> tuple[np.ndarray, np.nda
 def _out_of_fold(p_folds: np.ndarray, fold_of: np.ndarray) -> np.ndarray:
     """Each row's probability from the fold model that did not train on it (``p_folds``: (n_folds, N))."""
     return p_folds[fold_of, np.arange(p_folds.shape[1])]
+
+
+@dataclass
+class _Trained:
+    """One variant's fold ensemble, the archive it was trained on, and each source's test fold."""
+
+    variant: str
+    ensemble: Any
+    sources: Table
+    points: Table
+    lognu: np.ndarray       # log10 frequency (Hz) of every point
+    X: np.ndarray           # every source as catalogued, on the ensemble's grid
+    trained: np.ndarray     # sources with a point on the grid: the training rows
+    fold_of: np.ndarray     # test fold of each source, -1 when it was not a training row
+
+    @property
+    def labels(self) -> np.ndarray:
+        return np.asarray(self.sources["label"], int)
+
+    def out_of_fold(self, X: np.ndarray, use: np.ndarray, *, calibrated: bool = True) -> np.ndarray:
+        """P(blazar) of rows ``use`` of ``X``, each from the fold model that never saw that source."""
+        p_folds = self.ensemble.predict_folds(X[use], calibrated=calibrated)
+        return _out_of_fold(p_folds, self.fold_of[use])
+
+
+def _load(variant: str, directory: str | Path | None, archive: str | Path | None) -> _Trained:
+    """Load a variant's ensemble and archive and re-derive the card's folds."""
+    ensemble = load_ensemble(variant, directory=directory)
+    card = ensemble.card
+    sources, points = load_archive(archive)
+    lognu = np.log10(points["frequency"].to_value(u.Hz))
+    # the training rows: every source with a point on the grid, in archive order (load_training_arrays)
+    X, trained = _encode(ensemble.grid, sources, points, VIEWS["as catalogued"](points, lognu))
+    rows = np.flatnonzero(trained)
+    skf = StratifiedKFold(n_splits=card["training"]["n_folds"], shuffle=True, random_state=card["training"]["seed"])
+    fold_of = np.full(len(sources), -1)
+    for k, (_, te) in enumerate(skf.split(np.zeros(rows.size), np.asarray(sources["label"], int)[rows])):
+        fold_of[rows[te]] = k
+    return _Trained(variant, ensemble, sources, points, lognu, X, trained, fold_of)
 
 
 def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None = None,
@@ -88,43 +135,35 @@ def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None 
         When the re-derived folds do not reproduce the card's per-fold ROC AUC (the archive or
         the models are not the ones the card describes).
     """
-    ensemble = load_ensemble(variant, directory=directory)
-    card = ensemble.card
-    sources, points = load_archive(archive)
-    labels = np.asarray(sources["label"], int)
-    origins = np.asarray(sources["origin"]).astype(str)
-    lognu = np.log10(points["frequency"].to_value(u.Hz))
+    return _coverage_rows(_load(variant, directory, archive))
 
-    # the training rows: every source with a point on the grid, in archive order (load_training_arrays)
-    X_all, trained = _encode(ensemble.grid, sources, points, VIEWS["as catalogued"](points, lognu))
-    rows = np.flatnonzero(trained)
-    skf = StratifiedKFold(n_splits=card["training"]["n_folds"], shuffle=True, random_state=card["training"]["seed"])
-    fold_of = np.full(len(sources), -1)
-    for k, (_, te) in enumerate(skf.split(np.zeros(rows.size), labels[rows])):
-        fold_of[rows[te]] = k
+
+def _coverage_rows(t: _Trained) -> list[dict[str, Any]]:
+    card = t.ensemble.card
+    labels = t.labels
+    origins = np.asarray(t.sources["origin"]).astype(str)
     thresholds = np.asarray(card["threshold_per_fold"], float)
-
     out = []
     for view, select in VIEWS.items():
-        X, has = _encode(ensemble.grid, sources, points, select(points, lognu)) if view != "as catalogued" \
-            else (X_all, trained)
+        X, has = _encode(t.ensemble.grid, t.sources, t.points, select(t.points, t.lognu)) \
+            if view != "as catalogued" else (t.X, t.trained)
         if view == "AllWISE + SDSS only":   # both surveys present, not just one of them
-            cats = np.asarray(points["catalog"]).astype(str)
+            cats = np.asarray(t.points["catalog"]).astype(str)
             for name in ("AllWISE", "SDSS"):
-                has &= np.bincount(np.asarray(points["source"])[cats == name], minlength=len(sources)) > 0
-        use = np.flatnonzero(has & (fold_of >= 0))
-        p_raw_folds = ensemble.predict_folds(X[use], calibrated=False)
-        p = _out_of_fold(ensemble.calibrate_folds(p_raw_folds), fold_of[use])
-        is_blazar = p >= thresholds[fold_of[use]]
+                has &= np.bincount(np.asarray(t.points["source"])[cats == name], minlength=len(t.sources)) > 0
+        use = np.flatnonzero(has & (t.fold_of >= 0))
+        p_raw_folds = t.ensemble.predict_folds(X[use], calibrated=False)
+        p = _out_of_fold(t.ensemble.calibrate_folds(p_raw_folds), t.fold_of[use])
+        is_blazar = p >= thresholds[t.fold_of[use]]
         if view == "as catalogued":
             # the card's per-fold AUC is of the raw outputs: calibration can saturate confident
             # predictions to ties at 1.0 and shift the AUC by more than float noise
-            p_raw = _out_of_fold(p_raw_folds, fold_of[use])
+            p_raw = _out_of_fold(p_raw_folds, t.fold_of[use])
             for k, fold in enumerate(card["per_fold"]):
-                m = fold_of[use] == k
+                m = t.fold_of[use] == k
                 auc = roc_auc_score(labels[use][m], p_raw[m])
                 if abs(auc - fold["metrics"]["roc_auc"]) > _AUC_TOLERANCE:
-                    raise ModelError(f"{variant} fold {k}: re-derived ROC AUC {auc:.5f} differs from the card's "
+                    raise ModelError(f"{t.variant} fold {k}: re-derived ROC AUC {auc:.5f} differs from the card's "
                                      f"{fold['metrics']['roc_auc']:.5f}; archive and models do not match the card")
         for origin in dict.fromkeys(origins[use]):
             m = origins[use] == origin
@@ -136,6 +175,30 @@ def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None 
     return out
 
 
+def same_coverage_by_group(variant: str = "gamma", *, directory: str | Path | None = None,
+                           archive: str | Path | None = None) -> list[dict[str, Any]]:
+    """Out-of-fold ROC AUC on the same-coverage subset, per blazar class and non-blazar origin.
+
+    The subset of `vo_blazar.dataset.archive.same_coverage` (all twelve shared IR-optical bands,
+    encoded with those bands only), every source predicted by the fold model that never saw it.
+    Rows ``{"group", "n", "roc_auc"}``: all sources, each blazar class against all non-blazars,
+    and all blazars against each non-blazar origin (`vo_blazar.dataset.report.auc_by_group`).
+    """
+    return _same_coverage_groups(_load(variant, directory, archive))
+
+
+def _same_coverage_groups(t: _Trained) -> list[dict[str, Any]]:
+    smask, pmask = same_coverage(t.sources, t.points)
+    X, has = _encode(t.ensemble.grid, t.sources, t.points, pmask)
+    use = np.flatnonzero(smask & has & (t.fold_of >= 0))
+    p = t.out_of_fold(X, use, calibrated=False)
+    y = t.labels[use]
+    groups = [("all", int(use.size), float(roc_auc_score(y, p)))]
+    groups += auc_by_group(np.asarray(t.sources["class"]).astype(str)[use],
+                           np.asarray(t.sources["origin"]).astype(str)[use], y, p)
+    return [{"group": g, "n": n, "roc_auc": a} for g, n, a in groups]
+
+
 def one_class_cells(variant: str = "gamma", *, directory: str | Path | None = None,
                     archive: str | Path | None = None) -> dict[str, list[int]]:
     """Grid cells that only one class ever fills in the training SEDs: ``{"blazar": [...], "nonblazar": [...]}``.
@@ -143,12 +206,12 @@ def one_class_cells(variant: str = "gamma", *, directory: str | Path | None = No
     A point in such a cell is evidence of coverage, not of the SED's shape (e.g. PanSTARRS y:
     the non-blazar files carry no PanSTARRS photometry); `vo_blazar.classify` warns about it.
     """
-    ensemble = load_ensemble(variant, directory=directory)
-    sources, points = load_archive(archive)
-    labels = np.asarray(sources["label"], int)
-    X, trained = _encode(ensemble.grid, sources, points, np.ones(len(points), bool))
-    present = X[trained][..., 0] > ensemble.grid.scaling.missing_value
-    y = labels[trained]
+    return _one_class_cells(_load(variant, directory, archive))
+
+
+def _one_class_cells(t: _Trained) -> dict[str, list[int]]:
+    present = t.X[t.trained][..., 0] > t.ensemble.grid.scaling.missing_value
+    y = t.labels[t.trained]
     n_blazar, n_other = present[y == 1].sum(axis=0), present[y == 0].sum(axis=0)
     return {"blazar": np.flatnonzero((n_blazar > 0) & (n_other == 0)).tolist(),
             "nonblazar": np.flatnonzero((n_other > 0) & (n_blazar == 0)).tolist()}
@@ -179,17 +242,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = Path(args.models) if args.models else MODELS_DIR
     for variant in VARIANTS:
-        rows = coverage_robustness(variant, directory=root / variant, archive=args.archive)
+        trained = _load(variant, root / variant, args.archive)
+        rows = _coverage_rows(trained)
         card_path = root / variant / CARD_NAME
         card = read_card(card_path)
         card["coverage_robustness"] = rows
-        card["cells_one_class"] = one_class_cells(variant, directory=root / variant, archive=args.archive)
+        card["cells_one_class"] = _one_class_cells(trained)
+        card["leakage_controlled_by_group"] = _same_coverage_groups(trained)
+        # shipped cards written before `vo-blazar train` stored it: the same training SEDs, as catalogued
+        card["input_range"] = input_range(trained.X[trained.trained], trained.ensemble.grid.scaling.missing_value)
         # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
         scaling_kind = (card.get("scaling") or {}).get("kind")
         card["known_limits"] = known_limits(card.get("metrics_leakage_controlled"), scaling_kind) + [_limit(rows)]
         write_card(card, card_path)
         for r in rows:
             print(f"{variant:8s} {r['view']:22s} {r['origin']:15s} n={r['n']:5d} correct {100 * r['correct']:5.1f} %")
+        for r in card["leakage_controlled_by_group"]:
+            print(f"{variant:8s} same coverage: {r['group']:55s} n={r['n']:5d} ROC AUC {r['roc_auc']:.3f}")
     return 0
 
 

@@ -98,7 +98,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     """
     from .card import build_card, write_card
     from .figures import plot_cv
-    from .network import build_model
+    from .network import build_model, input_range
     from .training import configure_threads, cross_validate
 
     say = progress or log.info
@@ -151,7 +151,8 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
             counts["n_same_coverage"] = int(len(same["rows"]))
             counts["n_same_coverage_blazar"] = int(np.sum(np.asarray(y)[same["rows"]]))
         card = build_card(result, grid=grid, weights=weights, data_counts=counts, preset=preset,
-                          n_parameters=int(build_model(config, compile=False).count_params()), threads=threads)
+                          n_parameters=int(build_model(config, compile=False).count_params()), threads=threads,
+                          extra={"input_range": input_range(X, grid.scaling.missing_value)})
         grid.save(tmp / GRID_NAME, overwrite=True)
         write_card(card, tmp / CARD_NAME)
         # swap in atomically-ish: the old shipped folder stays until the new one is complete

@@ -158,3 +158,30 @@ class _TextAccess(CatalogueAccess):
 
     def cone(self, catalogue, coord, radius):
         return self.rows
+
+
+def _synthetic_ellipse_catalogue(counterpart):
+    ellipse = {"semi_major": "A", "semi_minor": "B", "angle": "PA", "unit": u.deg}
+    if counterpart:
+        ellipse["counterpart"] = ["RA_C", "DEC_C"]
+    return Catalogue(
+        name="SYNTH-LAT", title="synthetic ellipse catalogue", waveband="radio", reference="synthetic (tests only)",
+        access=AccessSpec(kind="scs", url="http://127.0.0.1:1/none"), ra_column="RA", dec_column="DEC",
+        points=(PointSpec(band="b", frequency=1.4e9 * u.Hz, conversion="flux_density", value="S",
+                          error="e_S", params={"unit": "mJy"}),),
+        match="ellipse", ellipse=ellipse, radius=1 * u.deg)
+
+
+@pytest.mark.parametrize("counterpart", [True, False])
+def test_ellipse_match_also_keeps_the_catalogues_own_counterpart(counterpart):
+    # synthetic rows with 30" ellipses: (a) centre 60" off, its associated counterpart at the target;
+    # (b) centre 60" off, no association; (c) centre 10" off; (d) centre 60" off, counterpart 40" off
+    rows = synthetic_rows([60.0, 60.0, 10.0, 60.0], [1.0, 2.0, 3.0, 4.0])
+    rows["A"] = rows["B"] = np.full(4, 30 / 3600) * u.deg
+    rows["PA"] = np.zeros(4) * u.deg
+    rows["RA_C"] = [TARGET.ra.deg, np.nan, np.nan, TARGET.ra.deg] * u.deg
+    rows["DEC_C"] = [TARGET.dec.deg + 1 / 3600, np.nan, np.nan, TARGET.dec.deg + 40 / 3600] * u.deg
+    cat = _synthetic_ellipse_catalogue(counterpart)
+    sed = build_sed(TARGET, catalogs=[cat], access=SyntheticAccess({"SYNTH-LAT": rows}))
+    kept = sorted(np.round(sed["nufnu"].to_value(NUFNU_UNIT) / (1.4e9 * 1e-26)).astype(int))
+    assert kept == ([1, 3] if counterpart else [3])

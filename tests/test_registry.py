@@ -63,6 +63,7 @@ def test_4fgl_entry_bands_limits_and_ellipse():
     cat = get_catalogue("4FGL-DR4")
     assert cat.match == "ellipse" and cat.radius == 1 * u.deg
     assert cat.ellipse["semi_major"] == "Conf_95_SemiMajor"
+    assert cat.ellipse["counterpart"] == ["RA_Counterpart", "DEC_Counterpart"]   # the LAT team's association
     assert len(cat.points) == 8
     # the band log-centres of the BAND_EDGES HDU: 70.7 MeV ... 316 GeV
     e = cat.frequencies.to(u.MeV, equivalencies=u.spectral())
@@ -147,6 +148,15 @@ def test_bad_entry_names_catalogue_and_field(tmp_path, old, new, field):
     with pytest.raises(RegistryError) as exc:
         load_registry(_write(tmp_path, GOOD.replace(old, new)))
     assert "'TOY'" in str(exc.value) and field in str(exc.value)
+
+
+@pytest.mark.parametrize("counterpart", ["RA_C", "[RA_C]", "[RA_C, DEC_C, X]", "[1, 2]"])
+def test_ellipse_counterpart_needs_two_column_names(tmp_path, counterpart):
+    entry = GOOD.replace("    points:", "    match: ellipse\n    ellipse: {semi_major: A, semi_minor: B, angle: PA, "
+                         f"counterpart: {counterpart}}}\n    points:")
+    with pytest.raises(RegistryError, match="ellipse.counterpart.*two column names"):
+        load_registry(_write(tmp_path, entry))
+    load_registry(_write(tmp_path, entry.replace(f"counterpart: {counterpart}", "counterpart: [RA_C, DEC_C]")))
 
 
 def test_bad_files(tmp_path):

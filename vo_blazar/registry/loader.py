@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -356,6 +356,11 @@ def _catalogue(raw: Any, index: int) -> Catalogue:
             raise _err(name, "ellipse.unit", str(exc)) from None
         if ellipse["unit"].physical_type != "angle":
             raise _err(name, "ellipse.unit", "must be an angle unit")
+        counterpart = ellipse.get("counterpart")
+        if counterpart is not None and (not isinstance(counterpart, Sequence) or isinstance(counterpart, str)
+                                        or len(counterpart) != 2 or not all(isinstance(c, str) for c in counterpart)):
+            raise _err(name, "ellipse.counterpart",
+                       f"expected the two column names [ra, dec] (deg) of the associated counterpart, got {counterpart!r}")
     elif ellipse is not None:
         raise _err(name, "ellipse", "only meaningful with match 'ellipse'")
 

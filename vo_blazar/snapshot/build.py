@@ -145,19 +145,24 @@ def _from_4fgl(col: _Collector, shared: Path) -> None:
             vals = {"Source_Name": d["Source_Name"][i],
                     "Conf_95_SemiMajor": float(d["Conf_95_SemiMajor"][i]),
                     "Conf_95_SemiMinor": float(d["Conf_95_SemiMinor"][i]),
-                    "Conf_95_PosAng": float(d["Conf_95_PosAng"][i])}
+                    "Conf_95_PosAng": float(d["Conf_95_PosAng"][i]),
+                    "ASSOC1": d["ASSOC1"][i],
+                    "RA_Counterpart": float(d["RA_Counterpart"][i]),     # NaN: no association
+                    "DEC_Counterpart": float(d["DEC_Counterpart"][i])}
             for k in range(8):
                 vals[f"nuFnu_Band_{k + 1}"] = nufnu[i, k]
                 vals[f"Flux_Band_{k + 1}"] = flux[i, k]
                 vals[f"Unc_Flux_Band_lo_{k + 1}"] = unc[i, k, 0]   # NaN -> null -> upper limit
                 vals[f"Unc_Flux_Band_hi_{k + 1}"] = unc[i, k, 1]
-            units = {"Conf_95_SemiMajor": u.deg, "Conf_95_SemiMinor": u.deg, "Conf_95_PosAng": u.deg}
+            units = {"Conf_95_SemiMajor": u.deg, "Conf_95_SemiMinor": u.deg, "Conf_95_PosAng": u.deg,
+                     "RA_Counterpart": u.deg, "DEC_Counterpart": u.deg}
             for k in range(1, 9):
                 units.update({f"nuFnu_Band_{k}": _FLUX, f"Flux_Band_{k}": _PHFLUX,
                               f"Unc_Flux_Band_lo_{k}": _PHFLUX, f"Unc_Flux_Band_hi_{k}": _PHFLUX})
             col.add("4FGL-DR4", F_4FGL, i, d["RAJ2000"][i], d["DEJ2000"][i], vals, units)
     col.notes[F_4FGL].append(
-        "every source -> `4FGL-DR4` rows: `Source_Name`, `RAJ2000`, `DEJ2000`, `Conf_95_*`; the 8-band "
+        "every source -> `4FGL-DR4` rows: `Source_Name`, `RAJ2000`, `DEJ2000`, `Conf_95_*`, the association "
+        "`ASSOC1`, `RA_Counterpart`, `DEC_Counterpart` (NaN/null: none); the 8-band "
         "arrays flattened to `nuFnu_Band_k`, `Flux_Band_k`, `Unc_Flux_Band_lo_k` (NaN kept as null = "
         "published upper limit), `Unc_Flux_Band_hi_k`")
 

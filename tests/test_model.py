@@ -143,6 +143,19 @@ def test_binary_metrics_and_sparsest():
     assert mask.sum() == 2 and set(np.flatnonzero(mask)) == {1, 5}
 
 
+def test_sparsest_criterion_is_one_sided():
+    from vo_blazar.model.card import sparsest_within_1sigma
+    ms = lambda m, s: {"mean": m, "std": s}   # noqa: E731
+    rest = {"roc_auc": ms(0.99, 0.01), "accuracy_blazar": ms(0.95, 0.01), "accuracy_nonblazar": ms(0.95, 0.02)}
+    sparse = {"roc_auc": ms(1.0, 0.0),           # better than the rest: not a degradation
+              "accuracy_blazar": ms(0.93, 0.015),  # 2 points worse, larger std 0.015: outside
+              "accuracy_nonblazar": ms(0.935, 0.01)}  # 1.5 points worse, larger std 0.02: inside
+    assert sparsest_within_1sigma(sparse, rest) == {"roc_auc": True, "accuracy_blazar": False,
+                                                    "accuracy_nonblazar": True}
+    sparse["roc_auc"] = ms(float("nan"), 0.0)     # undefined (one class only): left out, not passed
+    assert "roc_auc" not in sparsest_within_1sigma(sparse, rest)
+
+
 def test_band_dropout_blanks_whole_bands_and_keeps_one():
     X, _ = synthetic_arrays(300, seed=7)
     rng = np.random.default_rng(0)

@@ -68,3 +68,14 @@ def test_shipped_cards_carry_the_training_input_range(variant):
     assert np.all(flux_low <= flux_high)
     assert np.all((flux_low >= ens.grid.scaling.floor - 1e-6) & (flux_high <= 1 + 1e-6))
     assert np.all(flux_high[:, 0] == pytest.approx(1.0))     # every cell holds some SED's brightest point
+
+
+@pytest.mark.parametrize("variant", ["gamma", "nogamma"])
+def test_sparsest_counts_re_derive_the_trainings_selection(variant):
+    from vo_blazar.model.card import read_card
+    card = read_card(MODELS_DIR / variant / "model_card.json")
+    counts = card["sparsest_10pct_counts"]
+    per_fold = [f["metrics_sparsest_10pct"] for f in card["per_fold"]]
+    assert counts["n"] == sum(f["n"] for f in per_fold)
+    assert counts["max_points"] == max(f["max_points"] for f in per_fold)
+    assert sum(counts["per_origin"].values()) == counts["n"] and 0 < counts["n_blazar"] < counts["n"]

@@ -26,8 +26,8 @@ KNOWN_LIMITS = [
     "quasars and z >= 3 DR16Q radio quasars as non-blazars), not on the paper's VOU-Blazars SEDs; "
     "an SED from the live VO has more bands than most training SEDs.",
     "Band coverage differs between the classes in the training data (apart from the z >= 3 radio quasars "
-    "and a handful of others, only blazars have radio points; the only non-blazars with gamma-ray points are "
-    "83 of 12,175 (quasars and AGN inside a 4FGL error ellipse, mostly by chance). Band-dropout augmentation "
+    "and a handful of others, only blazars have radio points, and almost only blazars gamma-ray points). "
+    "Band-dropout augmentation "
     "reduces, but cannot remove, the network's use of coverage: read metrics_leakage_controlled "
     "(both classes restricted to the twelve shared IR-optical bands) for what the SED shape alone gives.",
     "The non-blazars are mostly optically selected, radio-quiet quasars; radio galaxies, Seyferts and "
@@ -59,6 +59,18 @@ def known_limits(leak: dict[str, Any] | None, scaling_kind: str | None = None) -
             f"{100 * leak['accuracy_nonblazar']['mean']:.0f} % of such non-blazars are classified correctly. "
             "A blazar seen only in IR and optical surveys is easily missed.")
     return out
+
+
+def sparsest_within_1sigma(sparse: dict[str, Any], rest: dict[str, Any]) -> dict[str, bool]:
+    """Per metric: is the sparsest 10 % no worse than the other 90 % by more than one standard deviation?
+
+    One-sided on purpose: the paper's claim is that sparse SEDs do not degrade the classifier, and
+    a sparse subset that scores *better* (e.g. one made of easy cases) is not a failure of it. The
+    standard deviation is the larger of the two fold-to-fold spreads.
+    """
+    return {k: bool(sparse[k]["mean"] >= rest[k]["mean"] - max(sparse[k]["std"], rest[k]["std"]))
+            for k in ("roc_auc", "accuracy_blazar", "accuracy_nonblazar")
+            if np.isfinite(sparse[k]["mean"]) and np.isfinite(rest[k]["mean"])}
 
 
 def _fold_brief(f) -> dict[str, Any]:
@@ -93,9 +105,7 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
     leak = result.summary("metrics_leakage_controlled")
     sparse = result.summary("metrics_sparsest")
     rest = result.summary("metrics_rest")
-    within = {k: bool(abs(sparse[k]["mean"] - rest[k]["mean"]) <= max(sparse[k]["std"], rest[k]["std"]))
-              for k in ("roc_auc", "accuracy_blazar", "accuracy_nonblazar")
-              if np.isfinite(sparse[k]["mean"]) and np.isfinite(rest[k]["mean"])}
+    within = sparsest_within_1sigma(sparse, rest)
     sal = result.saliency()
     sal_level = result.saliency("saliency_level")
     total = sal if sal_level is None else sal + sal_level
@@ -286,8 +296,15 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                          _ms(sp["accuracy_nonblazar"], True)],
                         ["other 90 %", _ms(rs["roc_auc"]), _ms(rs["accuracy_blazar"], True),
                          _ms(rs["accuracy_nonblazar"], True)]]), "",
-                "Within 1σ: " + ", ".join(f"{k} {'yes' if ok else 'no'}" for k, ok in c["sparsest_within_1sigma"].items()),
+                "No worse than the rest by more than 1σ: "
+                + ", ".join(f"{k} {'yes' if ok else 'no'}" for k, ok in c["sparsest_within_1sigma"].items()) + ".",
                 ""]
+        counts = c.get("sparsest_10pct_counts")
+        if counts:
+            mix = ", ".join(f"{n} {o}" for o, n in sorted(counts["per_origin"].items(), key=lambda kv: -kv[1]))
+            out += [f"The sparsest 10 % (at most {counts['max_points']} filled cells per SED) hold {counts['n']} SEDs over "
+                    f"the folds, {counts['n_blazar']} of them blazars: {mix}. Their per-class figures rest on "
+                    "these counts.", ""]
         if c.get("coverage_robustness"):
             out += ["When coverage says nothing about the class (``python -m vo_blazar.model.robustness``): every "
                     "labelled source predicted by the fold model that did not train on it, at that fold's threshold, "

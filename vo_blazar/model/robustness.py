@@ -40,8 +40,10 @@ from sklearn.model_selection import StratifiedKFold
 from ..dataset.archive import RADIO_MAX_LOG_NU, encode_archive_points, load_archive, same_coverage
 from ..dataset.report import auc_by_group
 from ..exceptions import ModelError
-from .card import known_limits, read_card, write_card
+from ..grid.frequency_grid import GAMMA_LOG_NU
+from .card import known_limits, read_card, sparsest_within_1sigma, write_card
 from .ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
+from .evaluation import sparsest_mask
 from .network import input_range
 
 __all__ = ["VIEWS", "coverage_robustness", "same_coverage_by_group", "one_class_cells", "main"]
@@ -217,6 +219,36 @@ def _one_class_cells(t: _Trained) -> dict[str, list[int]]:
             "nonblazar": np.flatnonzero((n_other > 0) & (n_blazar == 0)).tolist()}
 
 
+def _gamma_nonblazar_limit(t: _Trained) -> str | None:
+    """The known limit on non-blazars with gamma-ray points, measured out of fold (gamma variant only)."""
+    if t.variant != "gamma":
+        return None
+    src = np.asarray(t.points["source"])
+    has_gamma = np.bincount(src[t.lognu > GAMMA_LOG_NU], minlength=len(t.sources)) > 0
+    nonblazars = t.trained & (t.labels == 0)
+    use = np.flatnonzero(nonblazars & has_gamma & (t.fold_of >= 0))
+    p = t.out_of_fold(t.X, use)
+    called = int(np.sum(p >= np.asarray(t.ensemble.card["threshold_per_fold"], float)[t.fold_of[use]]))
+    return (f"{use.size} of {int(nonblazars.sum())} training non-blazars have gamma-ray points (quasars and AGN "
+            f"inside a 4FGL error ellipse, mostly by chance, or a 4FGL source's associated counterpart); out of "
+            f"fold the gamma model calls {called} of them blazars. A gamma-ray point weighs heavily: check that "
+            f"the 4FGL source belongs to this object (one ellipse can hold several optical sources).")
+
+
+def _sparsest_counts(t: _Trained) -> dict[str, Any]:
+    """Who the cross-validation's sparsest 10 % are: the same per-fold selection as the training."""
+    n_points = (t.X[..., 0] > t.ensemble.grid.scaling.missing_value).sum(axis=1)
+    origins = np.asarray(t.sources["origin"]).astype(str)
+    chosen = []
+    for k in range(t.ensemble.card["training"]["n_folds"]):
+        test = np.flatnonzero(t.fold_of == k)       # archive order, as the fold's test rows
+        chosen.append(test[sparsest_mask(n_points[test], 0.1)])
+    rows = np.concatenate(chosen)
+    names, n = np.unique(origins[rows], return_counts=True)
+    return {"n": int(rows.size), "n_blazar": int(t.labels[rows].sum()), "max_points": int(n_points[rows].max()),
+            "per_origin": {o: int(k) for o, k in zip(names, n)}}
+
+
 def _limit(rows: list[dict[str, Any]]) -> str:
     """The known limit that the robustness table measures, in one sentence."""
     def share(view: str, label: int) -> tuple[int, float]:
@@ -253,7 +285,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         card["input_range"] = input_range(trained.X[trained.trained], trained.ensemble.grid.scaling.missing_value)
         # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
         scaling_kind = (card.get("scaling") or {}).get("kind")
-        card["known_limits"] = known_limits(card.get("metrics_leakage_controlled"), scaling_kind) + [_limit(rows)]
+        card["sparsest_10pct_counts"] = _sparsest_counts(trained)
+        card["sparsest_within_1sigma"] = sparsest_within_1sigma(card["metrics_sparsest_10pct"],
+                                                                card["metrics_rest_90pct"])
+        gamma_limit = _gamma_nonblazar_limit(trained)
+        card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), scaling_kind) + [_limit(rows)]
+                                + ([gamma_limit] if gamma_limit else []))
         write_card(card, card_path)
         for r in rows:
             print(f"{variant:8s} {r['view']:22s} {r['origin']:15s} n={r['n']:5d} correct {100 * r['correct']:5.1f} %")

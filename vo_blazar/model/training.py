@@ -300,6 +300,7 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
         m_sparse = binary_metrics(y[te][sparse], p_te[sparse], thr)
         m_rest = binary_metrics(y[te][~sparse], p_te[~sparse], thr)
         m_sparse["max_points"] = int(n_points[te][sparse].max())
+        m_sparse["n_blazar"] = int(np.asarray(y)[te][sparse].sum())
         result.oof[te] = p_te
         result.oof_calibrated[te] = p_te_cal
         # the test fold's same-coverage members, when they hold both classes (else no leakage figures)

@@ -44,7 +44,8 @@ def main() -> None:
         ens.predict(X)
         bare.append(time.perf_counter() - t0)
     print(f"classify, one cached source: median {one * 1e3:.1f} ms "
-          f"(bare fold-ensemble predict {statistics.median(bare) * 1e3:.1f} ms; ratio {one / statistics.median(bare):.1f}x)"
+          f"(bare fold-ensemble predict {statistics.median(bare) * 1e3:.1f} ms; "
+          f"ratio {one / statistics.median(bare):.1f}x)"
           f"  goal < 100 ms")
     from vo_blazar.access.cache import sed_memory
     rebuilt = []

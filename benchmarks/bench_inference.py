@@ -53,7 +53,8 @@ def main(argv=None):
         for i in range(20):
             ens.predict(X[i:i + 1])
         single = (time.perf_counter() - t1) / 20
-        print(f"{variant}: {len(ens)} folds, load {t_load:.1f} s; batched {len(X)} SEDs ({src}) in {dt:.2f} s = "
+        print(f"{variant}: {len(ens)} folds, load {t_load:.1f} s; "
+              f"batched {len(X)} SEDs ({src}) in {dt:.2f} s = "
               f"{len(X) / dt:.0f} SEDs/s for the whole ensemble; one SED {1000 * single:.0f} ms")
         rows.append({"variant": variant, "folds": len(ens), "load s": round(t_load, 1), "SEDs": len(X),
                      "batched SEDs/s (ensemble)": round(len(X) / dt), "one SED ms": round(1000 * single),

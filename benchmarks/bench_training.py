@@ -112,7 +112,8 @@ def run_one(grid_name, preset_name, scaling, *, n_sub, epochs, threads):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--tradeoff", action="store_true", help="grids x presets, plus the three scalings")
-    ap.add_argument("--record", action="store_true", help="write docs/_static/model/{tradeoff,scaling_comparison}.json")
+    ap.add_argument("--record", action="store_true",
+                    help="write docs/_static/model/{tradeoff,scaling_comparison}.json")
     ap.add_argument("--grid", default="registry")
     ap.add_argument("--preset", default="cpu")
     ap.add_argument("--scaling", default="shape_level")
@@ -128,7 +129,8 @@ def main(argv=None):
     configure_threads(args.threads)
     print(f"cores: {os.cpu_count()} (shared with other jobs; load average {os.getloadavg()[0]:.1f})")
     if not args.tradeoff:
-        run_one(args.grid, args.preset, args.scaling, n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
+        run_one(args.grid, args.preset, args.scaling, n_sub=args.subsample, epochs=args.epochs,
+                threads=args.threads)
         return 0
     rows = [run_one(g, p, "shape_level", n_sub=args.subsample, epochs=args.epochs, threads=args.threads)
             for g in ("registry", "logbin64", "logbin128") for p in ("tiny", "cpu", "wide")]

@@ -246,9 +246,10 @@ def test_dask_path_matches_single_process(synthetic_lists):
     xray, radio = synthetic_lists
     known = Table({"name": [], "ra": [], "dec": []})
     single = candidates(xray, radio, classifier=fake_classifier, known=known)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
-                                  dashboard_address="127.0.0.1:0",
-                                  worker_dashboard_address="127.0.0.1:0") as cluster, distributed.Client(cluster) as client:
+    with (distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                                   dashboard_address="127.0.0.1:0",
+                                   worker_dashboard_address="127.0.0.1:0") as cluster,
+          distributed.Client(cluster) as client):
         dist = candidates(xray, radio, classifier=fake_classifier, known=known, client=client,
                           chunk_size=1)
         coords = SkyCoord(np.linspace(0, 300, 7) * u.deg, np.linspace(-60, 60, 7) * u.deg)

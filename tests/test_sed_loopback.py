@@ -25,7 +25,8 @@ TXS = SkyCoord(TXS_RA, TXS_DEC, unit="deg")
 @pytest.fixture
 def catalogues(vo_server):
     vo_server.add_table("synthetic_faulty", default_synthetic_table())
-    return synthetic_catalogue(vo_server, "synthetic_radio"), synthetic_catalogue(vo_server, "synthetic_faulty")
+    return (synthetic_catalogue(vo_server, "synthetic_radio"),
+            synthetic_catalogue(vo_server, "synthetic_faulty"))
 
 
 def expected_nufnu():

@@ -63,7 +63,8 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
                     else:
                         a, b = _degrees(row[lon], table[lon]), _degrees(row[lat], table[lat])
                         if not (np.isfinite(a) and np.isfinite(b) and 0 <= a < 360 and -90 <= b <= 90):
-                            raise InputValueError(f"{lon}/{lat} ({row[lon]}, {row[lat]}) out of range or missing")
+                            raise InputValueError(
+                                f"{lon}/{lat} ({row[lon]}, {row[lat]}) out of range or missing")
                         c = SkyCoord(a, b, unit="deg", frame=frame)
                     r, d = c.icrs.ra.deg, c.icrs.dec.deg
                 else:
@@ -85,7 +86,10 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
 
 
 def positions_from_texts(texts: Sequence[str], *, offline: bool | None = None) -> Table:
-    """Positions typed by a user ("RA DEC" or names) as a `read_positions` table; bad ones carry the reason."""
+    """Positions typed by a user ("RA DEC" or names) as a `read_positions` table.
+
+    Texts that cannot be read keep their row, with the reason in ``error``.
+    """
     parsed = [_parse_text(text, offline) for text in texts]
     return _positions_table(list(texts), *([p[i] for p in parsed] for i in range(3)))
 
@@ -187,7 +191,8 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
         positions = Table({"name": [f"#{i}" for i in range(len(flat))], "ra": flat.ra.deg * u.deg,
                            "dec": flat.dec.deg * u.deg, "error": [""] * len(flat)})
     elif not isinstance(positions, Table):
-        raise InputTypeError(f"positions must be a SkyCoord or a Table from read_positions, got {type(positions).__name__}")
+        raise InputTypeError("positions must be a SkyCoord or a Table from read_positions, "
+                             f"got {type(positions).__name__}")
     if len(positions) == 0:
         raise InputValueError("no positions to classify")
     if int(chunk_size) < 1:
@@ -195,7 +200,8 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
     ra = np.asarray(u.Quantity(positions["ra"], u.deg).value, float)
     dec = np.asarray(u.Quantity(positions["dec"], u.deg).value, float)
     errors = [str(e) for e in positions["error"]] if "error" in positions.colnames else [""] * len(positions)
-    names = [str(n) for n in positions["name"]] if "name" in positions.colnames else [f"#{i}" for i in range(len(ra))]
+    names = ([str(n) for n in positions["name"]] if "name" in positions.colnames
+             else [f"#{i}" for i in range(len(ra))])
     key = _positions_key(ra, dec)
 
     done: dict[int, dict] = {}
@@ -222,7 +228,8 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
                 rows[i] = {c: _jsonable(row[c]) for c in RESULT_COLUMNS}
         for i in chunk:
             if errors[i]:
-                rows[i] = {c: None for c in RESULT_COLUMNS} | {"ra": _jsonable(ra[i]), "dec": _jsonable(dec[i]),
+                rows[i] = {c: None for c in RESULT_COLUMNS} | {"ra": _jsonable(ra[i]),
+                                                               "dec": _jsonable(dec[i]),
                                                                "warnings": errors[i], "is_blazar": False,
                                                                "n_points": 0, "n_upper_limits": 0,
                                                                "bands": "", "model": ""}

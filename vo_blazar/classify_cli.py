@@ -17,21 +17,26 @@ DEMO_SOURCES = ("TXS 0506+056", "Mrk 421", "Mrk 501", "3C 273", "3C 279", "BL La
 def register(sub, add_common) -> None:
     p = sub.add_parser("classify", help="classify one or many positions")
     p.add_argument("target", nargs="*", help='"RA DEC" (degrees or sexagesimal) or a source name')
-    p.add_argument("--positions", type=Path, help="file of positions (table with RA/Dec or name columns, or text lines)")
+    p.add_argument("--positions", type=Path,
+                   help="file of positions (table with RA/Dec or name columns, or text lines)")
     add_common(p)
     p.add_argument("--no-gamma", action="store_true", help="use the model trained without gamma rays")
     p.add_argument("--gamma", action="store_true", help="use the model trained with gamma rays")
     p.add_argument("-o", "--output", type=Path, help="write the result (.ecsv, .vot, .fits, .csv)")
     p.add_argument("--plot", type=Path, metavar="DIR", help="write an SED plot per source into DIR")
     p.add_argument("--samp", action="store_true", help="send the result to TOPCAT/Aladin over SAMP")
-    p.add_argument("--regions", type=Path, metavar="FILE", help="write a DS9 (.reg) or CRTF (.crtf) region file")
-    p.add_argument("--checkpoint", type=Path, help="JSON-lines checkpoint; rerun with it to resume a killed batch")
+    p.add_argument("--regions", type=Path, metavar="FILE",
+                   help="write a DS9 (.reg) or CRTF (.crtf) region file")
+    p.add_argument("--checkpoint", type=Path,
+                   help="JSON-lines checkpoint; rerun with it to resume a killed batch")
     p.add_argument("--chunk-size", type=int, default=200, help="positions per batch chunk (default 200)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_classify)
 
-    d = sub.add_parser("demo", help="the main job end to end on the offline snapshot: famous blazars and quasars")
-    d.add_argument("--output-dir", type=Path, default=Path("demo_output"), help="where the table and plots go")
+    d = sub.add_parser("demo",
+                       help="the main job end to end on the offline snapshot: famous blazars and quasars")
+    d.add_argument("--output-dir", type=Path, default=Path("demo_output"),
+                   help="where the table and plots go")
     d.set_defaults(func=run_demo)
 
 
@@ -64,8 +69,10 @@ def run_classify(args) -> int:
     return 0
 
 
-def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None, catalogs=None) -> None:
-    show = result["name", "ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "model", "n_points", "warnings"]
+def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None,
+            catalogs=None) -> None:
+    show = result["name", "ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "model", "n_points",
+                  "warnings"]
     for c in ("ra", "dec"):
         show[c].info.format = ".5f"
     for c in ("p_blazar", "p_blazar_std"):
@@ -76,7 +83,8 @@ def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radiu
         fmt = FORMATS.get(Path(output).suffix.lower())
         if fmt is None:
             from .exceptions import InputValueError
-            raise InputValueError(f"cannot tell the output format from {output}; use one of {sorted(FORMATS)}")
+            raise InputValueError(f"cannot tell the output format from {output}; "
+                                  f"use one of {sorted(FORMATS)}")
         result.write(output, format=fmt, overwrite=True)
         print(f"wrote {len(result)} rows to {output}")
     if plot_dir:
@@ -118,7 +126,8 @@ def _plots(result, plot_dir: Path, *, offline=None, radius=None, catalogs=None) 
                       grid_frequencies=grid_freq)
         written += 1
     print(f"wrote {written} SED plots to {plot_dir}/"
-          + (f"; no plot for {len(skipped)} source(s) without photometry: {', '.join(skipped)}" if skipped else ""))
+          + (f"; no plot for {len(skipped)} source(s) without photometry: "
+             f"{', '.join(skipped)}" if skipped else ""))
 
 
 def _saliency(sed, variant: str):
@@ -147,7 +156,8 @@ def run_demo(args) -> int:
         names.append(name); ra.append(r); dec.append(d)
     positions = Table({"name": names, "ra": np.array(ra) * u.deg, "dec": np.array(dec) * u.deg,
                        "error": [""] * len(names)})
-    print("vo_blazar demo: classifying famous blazars and SDSS/radio quasars on the embedded offline snapshot\n")
+    print("vo_blazar demo: classifying famous blazars and SDSS/radio quasars "
+          "on the embedded offline snapshot\n")
     result = classify_batch(positions, offline=True, progress=False)
     out = Path(args.output_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -159,10 +159,12 @@ def _saliency_per_frequency(saliency: Any, n: int) -> np.ndarray:
     if s.ndim == 2:  # (frequency, channel): total attribution per grid frequency
         s = np.abs(s).sum(axis=1)
     if s.ndim != 1 or len(s) != n:
-        raise InputValueError(f"saliency must have one value per grid frequency ({n}) or shape ({n}, channels); "
+        raise InputValueError(f"saliency must have one value per grid frequency ({n}) "
+                              f"or shape ({n}, channels); "
                               f"got shape {np.shape(saliency)}")
     if not np.all(np.isfinite(s)):
-        raise InputValueError(f"saliency has non-finite values at grid indices {np.flatnonzero(~np.isfinite(s)).tolist()}")
+        raise InputValueError("saliency has non-finite values at grid indices "
+                              f"{np.flatnonzero(~np.isfinite(s)).tolist()}")
     return s
 
 
@@ -193,7 +195,8 @@ def plot_saliency(grid_frequencies: u.Quantity, saliency: Any, sed: Table | None
     try:
         nu = np.atleast_1d(grid_frequencies.to_value(u.Hz, equivalencies=u.spectral()))
     except u.UnitConversionError as exc:
-        raise InputValueError(f"grid_frequencies has unit {grid_frequencies.unit}, not a spectral unit") from exc
+        raise InputValueError(f"grid_frequencies has unit {grid_frequencies.unit}, "
+                              "not a spectral unit") from exc
     if nu.ndim != 1 or not np.all(np.isfinite(nu) & (nu > 0)):
         raise InputValueError("grid_frequencies must be a 1-D array of finite, positive frequencies")
     s = _saliency_per_frequency(saliency, len(nu))

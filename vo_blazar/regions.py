@@ -54,7 +54,8 @@ def _angle_array(value: Any, n: int, what: str) -> u.Quantity:
     except ValueError as exc:
         raise InputValueError(f"{what} has {value.size} values for {n} positions") from exc
     if not np.all(np.isfinite(arr)):
-        raise InputValueError(f"{what} has non-finite values at rows {np.flatnonzero(~np.isfinite(arr)).tolist()}")
+        raise InputValueError(f"{what} has non-finite values at rows "
+                              f"{np.flatnonzero(~np.isfinite(arr)).tolist()}")
     return arr
 
 
@@ -101,7 +102,8 @@ def cones(coords: SkyCoord, radius: u.Quantity, *, labels: Any = None,
     radii = _angle_array(radius, len(icrs), "radius")
     _positive(radii, "radius")
     texts = _labels(labels, len(icrs))
-    return Regions([CircleSkyRegion(icrs[i], radii[i].to(u.arcsec), meta=_meta(texts[i]), visual=_visual(color))
+    return Regions([CircleSkyRegion(icrs[i], radii[i].to(u.arcsec), meta=_meta(texts[i]),
+                                    visual=_visual(color))
                     for i in range(len(icrs))])
 
 
@@ -127,7 +129,8 @@ def ellipses(coords: SkyCoord, semi_major: u.Quantity, semi_minor: u.Quantity, p
     _positive(b, "semi_minor")
     swapped = np.flatnonzero(b > a)
     if swapped.size:
-        raise InputValueError(f"semi_minor exceeds semi_major at rows {swapped.tolist()}; are the columns swapped?")
+        raise InputValueError(f"semi_minor exceeds semi_major at rows {swapped.tolist()}; "
+                              "are the columns swapped?")
     texts = _labels(labels, n)
     return Regions([EllipseSkyRegion(icrs[i], width=2 * b[i], height=2 * a[i], angle=theta[i],
                                      meta=_meta(texts[i]), visual=_visual(color)) for i in range(n)])

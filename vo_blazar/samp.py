@@ -50,7 +50,8 @@ def _hub_params(hub: Any) -> dict:
             return dict(get_main_running_hub())
         except (SAMPHubError, KeyError, OSError) as exc:
             where = os.environ.get("SAMP_HUB") or str(Path.home() / ".samp")
-            raise SAMPHubNotFoundError(f"no running SAMP hub found (looked at {where}); {_NO_HUB_HINT}") from exc
+            raise SAMPHubNotFoundError(f"no running SAMP hub found (looked at {where}); "
+                                       f"{_NO_HUB_HINT}") from exc
     if isinstance(hub, SAMPHubServer):
         if not hub.is_running:
             raise SAMPHubNotFoundError(f"the SAMP hub object given is not running; {_NO_HUB_HINT}")
@@ -80,7 +81,8 @@ def _connection(hub: Any, client_name: str) -> Iterator[Any]:
             client.connect(hub_params=params)
         except (SAMPHubError, OSError) as exc:
             url = params.get("samp.hub.xmlrpc.url", "?")
-            raise SAMPHubNotFoundError(f"could not connect to the SAMP hub at {url} ({exc}); {_NO_HUB_HINT}") from exc
+            raise SAMPHubNotFoundError(f"could not connect to the SAMP hub at {url} ({exc}); "
+                                       f"{_NO_HUB_HINT}") from exc
     try:
         yield client
     finally:
@@ -175,7 +177,8 @@ def send_table(table: Table, *, name: str = "vo_blazar result", client_name: str
         except Exception as exc:  # the writer raises several types; say which column/meta failed
             raise InputValueError(f"table cannot be written as a VOTable for SAMP: {exc}") from exc
         message = {"samp.mtype": MTYPE_TABLE,
-                   "samp.params": {"url": path.as_uri(), "name": name, "table-id": f"vo_blazar-{uuid.uuid4()}"}}
+                   "samp.params": {"url": path.as_uri(), "name": name,
+                                   "table-id": f"vo_blazar-{uuid.uuid4()}"}}
         return _call_all(message, MTYPE_TABLE, client_name, recipient, hub, seconds)
     finally:
         path.unlink(missing_ok=True)
@@ -183,7 +186,10 @@ def send_table(table: Table, *, name: str = "vo_blazar result", client_name: str
 
 def _call_all(message: dict, mtype: str, client_name: str, recipient: str | None, hub: Any,
               seconds: int) -> dict[str, str]:
-    """Send ``message`` to every subscribed client and wait for each answer (the file must live until then)."""
+    """Send ``message`` to every subscribed client and wait for each answer.
+
+    Waiting matters: the file the message points to must live until every client has read it.
+    """
     statuses: dict[str, str] = {}
     with _connection(hub, client_name) as client:
         targets = _recipients(client, mtype, recipient)
@@ -199,7 +205,8 @@ def _call_all(message: dict, mtype: str, client_name: str, recipient: str | None
                     err = response.get("samp.error", {}).get("samp.errortxt", "")
                     status = f"{status}: {err}" if err else status
             except xmlrpc.client.Fault as exc:  # what the hub's SAMPProxy(Timeout)Error arrives as
-                status = "timeout" if "timeout" in str(exc.faultString).lower() else f"error: {exc.faultString}"
+                status = ("timeout" if "timeout" in str(exc.faultString).lower()
+                          else f"error: {exc.faultString}")
             except OSError as exc:
                 status = f"error: {exc}"
             if status != "samp.ok":

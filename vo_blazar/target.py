@@ -15,7 +15,8 @@ __all__ = ["parse_target", "resolve_name", "find_position_columns"]
 _NUMBER = r"[-+]?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?"
 _DEGREES = re.compile(rf"^\s*({_NUMBER})\s*[, ]\s*({_NUMBER})\s*$")
 # "05 09 25.96 +05 41 35.3": VizieR's sexagesimal with spaces only
-_SPACED_SEXAGESIMAL = re.compile(r"^\d{1,2}\s+\d{1,2}\s+\d{1,2}(\.\d*)?\s+[-+]?\d{1,2}\s+\d{1,2}\s+\d{1,2}(\.\d*)?$")
+_SPACED_SEXAGESIMAL = re.compile(r"^\d{1,2}\s+\d{1,2}\s+\d{1,2}(\.\d*)?\s+"
+                                 r"[-+]?\d{1,2}\s+\d{1,2}\s+\d{1,2}(\.\d*)?$")
 
 
 def resolve_name(name: str, *, offline: bool | None = None) -> SkyCoord:
@@ -53,7 +54,8 @@ def parse_target(text: str, *, offline: bool | None = None) -> SkyCoord:
             if not (0 <= ra < 360 and -90 <= dec <= 90):
                 raise InputValueError(f"'{text}': expected 0 <= RA < 360 and -90 <= Dec <= 90 degrees")
             return SkyCoord(ra, dec, unit="deg", frame="icrs")
-        if (re.search(r"\d+[h:]\s*\d+", text) and re.search(r"[-+]\s*\d+", text)) or _SPACED_SEXAGESIMAL.match(text):
+        if ((re.search(r"\d+[h:]\s*\d+", text) and re.search(r"[-+]\s*\d+", text))
+                or _SPACED_SEXAGESIMAL.match(text)):
             return SkyCoord(text, unit=(u.hourangle, u.deg), frame="icrs")
     except InputValueError:
         raise
@@ -69,7 +71,10 @@ _GAL_TOKENS = (("glon", "l"), ("glat", "b"))
 
 
 def column_tokens(name: str) -> list[str]:
-    """Lower-case pieces of a column name split at "_", spaces, dots and dashes ("RA_ICRS" -> ["ra", "icrs"])."""
+    """Lower-case pieces of a column name, split at "_", spaces, dots and dashes.
+
+    ``"RA_ICRS"`` -> ``["ra", "icrs"]``.
+    """
     return [t for t in re.split(r"[_\s\.\-]+", name.lower()) if t]
 
 

@@ -34,7 +34,8 @@ from ..registry import load_registry
 from ..registry.catalogue import Catalogue
 from .base import CatalogueAccess
 
-__all__ = ["CachedAccess", "MemoryCache", "clear_cache", "default_cache_dir", "sed_memory", "POSITION_DECIMALS"]
+__all__ = ["CachedAccess", "MemoryCache", "clear_cache", "default_cache_dir", "sed_memory",
+           "POSITION_DECIMALS"]
 
 #: Positions are rounded to 1e-6 deg (3.6 mas) in the key: far below any catalogue's accuracy,
 #: while float noise from coordinate transformations does not defeat the cache.
@@ -105,7 +106,8 @@ class MemoryCache:
 sed_memory = MemoryCache(lambda: conf.sed_cache_size)
 
 
-def clear_cache(catalogue: str | Catalogue | None = None, *, cache_dir: str | os.PathLike | None = None) -> int:
+def clear_cache(catalogue: str | Catalogue | None = None, *,
+                cache_dir: str | os.PathLike | None = None) -> int:
     """Delete cached answers: of one catalogue, or all of them (and every SED kept in memory).
 
     Parameters

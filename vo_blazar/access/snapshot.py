@@ -127,7 +127,8 @@ class SnapshotAccess(CatalogueAccess):
                 t[col] = MaskedColumn(np.array([], dtype=str))
             else:
                 t[col] = MaskedColumn(np.array([], dtype=float),
-                                      unit=u.deg if col in (catalogue.ra_column, catalogue.dec_column) else None)
+                                      unit=(u.deg if col in (catalogue.ra_column, catalogue.dec_column)
+                                            else None))
         t["_origin"] = np.array([], dtype=str)
         t["_origin_row"] = np.array([], dtype=np.int64)
         t["_dereddened"] = np.array([], dtype=bool)

@@ -80,10 +80,12 @@ def _region(args):
         return (SkyCoord(ra * u.deg, dec * u.deg), r * u.arcmin)
     if args.polygon:
         try:
-            pts = [tuple(float(v) for v in pair.split(",")) for pair in args.polygon.split(";") if pair.strip()]
+            pts = [tuple(float(v) for v in pair.split(","))
+                   for pair in args.polygon.split(";") if pair.strip()]
             ra, dec = zip(*pts)
         except ValueError:
-            raise InputValueError(f"--polygon must be 'ra,dec;ra,dec;...' in degrees, got {args.polygon!r}") from None
+            raise InputValueError("--polygon must be 'ra,dec;ra,dec;...' in degrees, "
+                                  f"got {args.polygon!r}") from None
         return SkyCoord(list(ra) * u.deg, list(dec) * u.deg)
     return None
 

@@ -201,6 +201,6 @@ class KnownBlazars:
 def _shipped_known_blazars(cls) -> KnownBlazars:
     path = Path(__file__).resolve().parent.parent / "data" / "labels" / "sources.ecsv"
     if not path.is_file():
-        raise InputValueError(f"this installation ships no known-blazar list ({path} is missing); pass known= "
-                              "(a KnownBlazars or a Table with name/ra/dec) or drop_known=False")
+        raise InputValueError(f"this installation ships no known-blazar list ({path} is missing); "
+                              "pass known= (a KnownBlazars or a Table with name/ra/dec) or drop_known=False")
     return cls.from_table(Table.read(path, format="ascii.ecsv"))

@@ -176,7 +176,8 @@ def build_archive(out: str | Path | None = None, *, sources: Table | None = None
             band_idx = np.searchsorted(np.asarray(bands), flat["band"]).astype("<i2")
         else:
             cat_idx = band_idx = np.zeros(0, "<i2")
-        for name, data in (("frequency", flat["frequency"].astype("<f8")), ("nufnu", flat["nufnu"].astype("<f8")),
+        for name, data in (("frequency", flat["frequency"].astype("<f8")),
+                           ("nufnu", flat["nufnu"].astype("<f8")),
                            ("nufnu_err", flat["nufnu_err"].astype("<f8")),
                            ("upper_limit", flat["upper_limit"].astype(bool)), ("catalog", cat_idx),
                            ("band", band_idx), ("separation", flat["separation"].astype("<f4"))):
@@ -188,11 +189,15 @@ def build_archive(out: str | Path | None = None, *, sources: Table | None = None
 
 
 def load_archive(path: str | Path | None = None) -> tuple[Table, Table]:
-    """Read the archive: ``(sources, points)``; ``points`` is a QTable whose ``source`` indexes ``sources``."""
+    """Read the archive: ``(sources, points)``.
+
+    ``points`` is a QTable whose ``source`` column indexes ``sources``.
+    """
     import h5py
     path = Path(path) if path is not None else default_archive_path()
     if not path.is_file():
-        raise InputValueError(f"SED archive {path} not found; build it with `python -m vo_blazar.dataset.archive`")
+        raise InputValueError(f"SED archive {path} not found; "
+                              "build it with `python -m vo_blazar.dataset.archive`")
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != ARCHIVE_FORMAT:
             raise InputValueError(f"{path} is not a vo_blazar SED archive (format {f.attrs.get('format')!r})")
@@ -270,9 +275,11 @@ def encode_archive_points(grid: FrequencyGrid, points: Table, owner: np.ndarray,
     return X, report, np.bincount(owner[on_grid], minlength=n_seds)
 
 
-def load_training_arrays(grid: FrequencyGrid | None = None, variant: str = "gamma", subset: str | None = None, *,
+def load_training_arrays(grid: FrequencyGrid | None = None, variant: str = "gamma",
+                         subset: str | None = None, *,
                          path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, Table]:
-    """Network input for training: ``X (N, L, C) float32`` (``C = grid.shape[1]``), ``y (N,) int8`` and a meta table.
+    """Network input for training: ``X (N, L, C) float32`` (``C = grid.shape[1]``), ``y (N,) int8``
+    and a meta table.
 
     Parameters
     ----------

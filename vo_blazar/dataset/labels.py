@@ -118,7 +118,8 @@ def build_labels(shared: str | Path) -> tuple[Table, Table]:
         t["label"] = np.ones(len(t), dtype=np.int8)
         t["also_in"] = np.zeros(len(t), dtype="U2000")
         all_blazars.append(t.copy())
-        survivors = _dedupe(t, kept_blazars, removed, reason="duplicate blazar (higher-priority list keeps it)")
+        survivors = _dedupe(t, kept_blazars, removed,
+                            reason="duplicate blazar (higher-priority list keeps it)")
         kept_blazars.append(survivors)
         log.info("%s: %d read, %d kept", origin, len(t), len(survivors))
     veto = vstack(all_blazars, metadata_conflicts="silent")
@@ -131,7 +132,8 @@ def build_labels(shared: str | Path) -> tuple[Table, Table]:
         if "skip_reason" in t.colnames:  # rows the reader says carry no usable label
             skip = t["skip_reason"] != ""
             for i in np.flatnonzero(skip):
-                removed.append({"name": t["name"][i], "origin": origin, "label": 0, "reason": t["skip_reason"][i],
+                removed.append({"name": t["name"][i], "origin": origin, "label": 0,
+                                "reason": t["skip_reason"][i],
                                 "matched_name": "", "matched_origin": "", "separation": np.nan})
             t = t[~skip]
             del t["skip_reason"]
@@ -139,9 +141,12 @@ def build_labels(shared: str | Path) -> tuple[Table, Table]:
         near = d2 < MATCH_RADIUS
         for i in np.flatnonzero(near):
             removed.append({"name": t["name"][i], "origin": origin, "label": 0,
-                            "reason": "within 15 arcsec of a known blazar", "matched_name": veto["name"][idx[i]],
-                            "matched_origin": veto["origin"][idx[i]], "separation": round(float(d2[i].arcsec), 3)})
-        survivors = _dedupe(t[~near], kept_neg, removed, reason="duplicate non-blazar (higher-priority list keeps it)")
+                            "reason": "within 15 arcsec of a known blazar",
+                            "matched_name": veto["name"][idx[i]],
+                            "matched_origin": veto["origin"][idx[i]],
+                            "separation": round(float(d2[i].arcsec), 3)})
+        survivors = _dedupe(t[~near], kept_neg, removed,
+                            reason="duplicate non-blazar (higher-priority list keeps it)")
         kept_neg.append(survivors)
         log.info("%s: %d read, %d near a blazar, %d kept", origin, len(t), int(near.sum()), len(survivors))
     sources = vstack(kept_blazars + kept_neg, metadata_conflicts="silent")
@@ -208,7 +213,8 @@ def summary(sources: Table, removed: Table) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vo_blazar.dataset.labels", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vo_blazar.dataset.labels",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--shared", required=True, help="the shared real-data folder (read only)")
     parser.add_argument("--out", default=str(LABELS_DIR), help="output folder (default: the package's)")
     args = parser.parse_args(argv)

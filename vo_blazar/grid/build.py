@@ -45,7 +45,8 @@ def build_default_grids(out: Path = GRIDS_DIR) -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vo_blazar.grid.build", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vo_blazar.grid.build",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(GRIDS_DIR))
     args = parser.parse_args(argv)
     for path in build_default_grids(Path(args.out)):

@@ -38,8 +38,8 @@ from .scaling import FluxScaling
 
 __all__ = ["FrequencyGrid", "GAMMA_LOG_NU", "default_grid", "GRID_FILE_FORMAT"]
 
-#: Cells and points with log10(nu / Hz) above this are gamma rays (the paper's split; `FrequencyGrid.without_gamma`,
-#: the model choice in `vo_blazar.classify`).
+#: Cells and points with log10(nu / Hz) above this are gamma rays (the paper's split;
+#: `FrequencyGrid.without_gamma`, the model choice in `vo_blazar.classify`).
 GAMMA_LOG_NU = 20.0
 GRID_FILE_FORMAT = "vo_blazar.FrequencyGrid/1"
 _EXACT_DEX = 1e-6  # a point this close to a cell counts as "on" the cell, not snapped
@@ -59,7 +59,8 @@ def _as_hz(values: Any, what: str) -> np.ndarray:
     try:
         return np.atleast_1d(values.to_value(u.Hz, equivalencies=u.spectral())).astype(np.float64)
     except u.UnitConversionError as exc:
-        raise InputValueError(f"{what} has unit {values.unit}, which is not a frequency, wavelength or energy") from exc
+        raise InputValueError(f"{what} has unit {values.unit}, "
+                              "which is not a frequency, wavelength or energy") from exc
 
 
 def _column_quantity(sed: Table, name: str) -> u.Quantity:
@@ -86,7 +87,8 @@ def sed_arrays(sed: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if missing:
         raise InputValueError(f"SED table lacks column(s) {missing}; it has {sed.colnames}")
     freq_q = _column_quantity(sed, "frequency")
-    freq = freq_q.value.astype(np.float64) if freq_q.unit == u.Hz else _as_hz(freq_q, "SED column 'frequency'")
+    freq = (freq_q.value.astype(np.float64) if freq_q.unit == u.Hz
+            else _as_hz(freq_q, "SED column 'frequency'"))
     flux_q = _column_quantity(sed, "nufnu")
     if flux_q.unit == NUFNU_UNIT:
         flux = np.asarray(flux_q.value, dtype=np.float64)
@@ -142,7 +144,8 @@ class FrequencyGrid:
         elif isinstance(scaling, dict):
             scaling = FluxScaling.from_dict(scaling)
         elif not isinstance(scaling, FluxScaling):
-            raise InputTypeError(f"scaling must be a FluxScaling, a kind name or a dict, got {type(scaling).__name__}")
+            raise InputTypeError("scaling must be a FluxScaling, a kind name or a dict, "
+                                 f"got {type(scaling).__name__}")
         if labels is None:
             labels = [""] * nu.size
         labels = [str(labels[i]) for i in order] if len(labels) == nu.size else None
@@ -190,7 +193,8 @@ class FrequencyGrid:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def log_binned(cls, n: int, fmin: u.Quantity, fmax: u.Quantity, *, scaling: FluxScaling | str | None = None,
+    def log_binned(cls, n: int, fmin: u.Quantity, fmax: u.Quantity, *,
+                   scaling: FluxScaling | str | None = None,
                    tolerance_dex: float | None = None, name: str | None = None) -> "FrequencyGrid":
         """``n`` cells evenly spaced in log frequency, ``fmin`` and ``fmax`` being the outer cell centres.
 
@@ -224,7 +228,8 @@ class FrequencyGrid:
         """
         catalogues = _catalogues_of(registry)
         exclude = set(exclude)
-        entries = sorted((float(np.log10(p.frequency.to_value(u.Hz, equivalencies=u.spectral()))), f"{c.name}:{p.band}")
+        entries = sorted((float(np.log10(p.frequency.to_value(u.Hz, equivalencies=u.spectral()))),
+                          f"{c.name}:{p.band}")
                          for c in catalogues for p in c.points if f"{c.name}:{p.band}" not in exclude)
         if not entries:
             raise InputValueError("the registry has no catalogue points to build a grid from")
@@ -360,7 +365,8 @@ class FrequencyGrid:
             X[:, :, 2] = self.scaling.level(logval, present)
         return X, report
 
-    def encode(self, sed: Table, *, return_report: bool = False) -> np.ndarray | tuple[np.ndarray, EncodingReport]:
+    def encode(self, sed: Table, *,
+               return_report: bool = False) -> np.ndarray | tuple[np.ndarray, EncodingReport]:
         """Encode one SED as an ``(L, C)`` float32 array (see the module docstring for the rules).
 
         Raises

@@ -97,8 +97,10 @@ class FluxScaling:
         """Channel 0 is relative to each SED's brightest detection (a ``SHAPE_KINDS`` kind)."""
         return self.kind in SHAPE_KINDS
 
-    def apply(self, log_values: np.ndarray, present: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
-        """Channel 0: scale an (N, L) array of log10 nuFnu; cells where ``present`` is False get ``missing_value``.
+    def apply(self, log_values: np.ndarray, present: np.ndarray,
+              reference: np.ndarray | None = None) -> np.ndarray:
+        """Channel 0: scale an (N, L) array of log10 nuFnu; cells where ``present`` is False get
+        ``missing_value``.
 
         ``reference`` (N,) is the per-SED log10 nuFnu that maps to 1 under the anchored kinds.
         """

@@ -50,7 +50,8 @@ from . import conversions as conv
 from .absorption import ALPHA, absorption_factor, nh as nh_map
 from .extinction import RV, ebv as ebv_map, extinction_factor
 
-__all__ = ["convert_rows", "catalogue_positions", "DEREDDENED_COLUMN", "UNABSORBED_COLUMN", "MAG_RANGE", "NUFNU_RANGE"]
+__all__ = ["convert_rows", "catalogue_positions", "DEREDDENED_COLUMN", "UNABSORBED_COLUMN", "MAG_RANGE",
+           "NUFNU_RANGE"]
 
 #: Optional boolean column: True where the row's fluxes are already corrected for dust extinction.
 DEREDDENED_COLUMN = "_dereddened"

@@ -131,7 +131,8 @@ def _column_quantity(table: Table, name: str, unit: u.UnitBase, *, assume_unit: 
     try:
         return q.to(unit, equivalencies=u.spectral() if name == "frequency" else [])
     except u.UnitConversionError as exc:
-        raise InputValueError(f"column '{name}' has unit {q.unit}, which cannot be converted to {unit}") from exc
+        raise InputValueError(f"column '{name}' has unit {q.unit}, "
+                              f"which cannot be converted to {unit}") from exc
 
 
 def as_sed(table: Any, *, assume_units: bool = False) -> QTable:
@@ -157,7 +158,8 @@ def as_sed(table: Any, *, assume_units: bool = False) -> QTable:
             cols[name] = np.asarray(table[name], dtype=float)
         else:
             cols[name] = _column_quantity(table, name, unit,
-                                          assume_unit=assume_units or name in ("mjd", "ra", "dec", "separation"))
+                                          assume_unit=(assume_units
+                                                       or name in ("mjd", "ra", "dec", "separation")))
     meta = {k: v for k, v in table.meta.items()} if table.meta else {}
     target = meta.pop("target", None)
     radius = meta.pop("radius", None)

@@ -393,7 +393,8 @@ def _from_dr16q(col: _Collector, shared: Path) -> None:
     for i in range(len(t)):
         col.add("FIRST", F_DR16Q, i, ra[i], dec[i],
                 {"Fint": _num(t["Fint_first"])[i], "Fpeak": _num(t["Fpeak_first"])[i],
-                 "Rms": _num(t["Rms_first"])[i], "FIRST": t["FIRST"][i] if not np.ma.is_masked(t["FIRST"][i]) else ""},
+                 "Rms": _num(t["Rms_first"])[i],
+                 "FIRST": t["FIRST"][i] if not np.ma.is_masked(t["FIRST"][i]) else ""},
                 {"Fint": _MJY, "Fpeak": _MJY / u.beam, "Rms": _MJY / u.beam})
         col.add("NVSS", F_DR16Q, i, ra[i], dec[i],
                 {"S1.4": _num(t["S1.4_nvss"])[i], "e_S1.4": _num(t["e_S1.4_nvss"])[i],
@@ -404,7 +405,8 @@ def _from_dr16q(col: _Collector, shared: Path) -> None:
                  "e_total_flux_source": _num(t["e_Ftot_racs"])[i]},
                 {"total_flux_source": _MJY, "e_total_flux_source": _MJY})
         col.add("GLEAM", F_DR16Q, i, ra[i], dec[i],
-                {"flux_wide": _num(t["Fintwide_gleam"])[i], "flux_wide_error": _num(t["e_Fintwide_gleam"])[i]},
+                {"flux_wide": _num(t["Fintwide_gleam"])[i],
+                 "flux_wide_error": _num(t["e_Fintwide_gleam"])[i]},
                 {"flux_wide": u.Jy, "flux_wide_error": u.Jy})
     col.notes[F_DR16Q] += [
         "position: the quasar's `sdss_ra`/`sdss_dec`; `Fint_first`/`Fpeak_first`/`Rms_first` -> `FIRST."
@@ -567,7 +569,8 @@ def _write_provenance(shared, out, col, counts, dropped, n_names, version) -> No
     for f in ORIGINS + (F_T1POS, F_3HSP):
         src = ""
         for line in src_prov.splitlines():
-            if line.startswith(f"| `{f}`") or (f"`{f}`" in line.split("|")[1] if line.count("|") > 3 else False):
+            if (line.startswith(f"| `{f}`")
+                    or (f"`{f}`" in line.split("|")[1] if line.count("|") > 3 else False)):
                 cells = [c.strip() for c in line.split("|")]
                 src = f"{cells[2]} @ {cells[3][:12]} : {cells[4]}" if len(cells) > 5 else ""
                 break
@@ -602,7 +605,8 @@ def _write_provenance(shared, out, col, counts, dropped, n_names, version) -> No
     for name, n in counts.items():
         lines.append(f"| {name} | {n} | {dropped.get(name, 0)} | `{name}.ecsv.gz` |")
     lines += ["", f"Name table: `{NAMES_FILE}`, {n_names} names (5BZCAT, 4FGL `Source_Name` and `ASSOC1`, "
-              "3HSP, 3LAC counterparts, and aliases such as Mrk 421 = Mkn 421) with positions from those files.", ""]
+              "3HSP, 3LAC counterparts, and aliases such as Mrk 421 = Mkn 421) "
+              "with positions from those files.", ""]
     (out / "PROVENANCE.md").write_text("\n".join(lines), encoding="utf-8")
 
 

@@ -165,7 +165,8 @@ def _synthetic_ellipse_catalogue(counterpart):
     if counterpart:
         ellipse["counterpart"] = ["RA_C", "DEC_C"]
     return Catalogue(
-        name="SYNTH-LAT", title="synthetic ellipse catalogue", waveband="radio", reference="synthetic (tests only)",
+        name="SYNTH-LAT", title="synthetic ellipse catalogue", waveband="radio",
+        reference="synthetic (tests only)",
         access=AccessSpec(kind="scs", url="http://127.0.0.1:1/none"), ra_column="RA", dec_column="DEC",
         points=(PointSpec(band="b", frequency=1.4e9 * u.Hz, conversion="flux_density", value="S",
                           error="e_S", params={"unit": "mJy"}),),

@@ -49,7 +49,8 @@ def ensembles():
 
 def synthetic_sed(freqs, fluxes, ul=None, target=(10.0, 20.0)):
     n = len(freqs)
-    return make_sed({"frequency": np.asarray(freqs, float) * u.Hz, "nufnu": np.asarray(fluxes, float) * NUFNU_UNIT,
+    return make_sed({"frequency": np.asarray(freqs, float) * u.Hz,
+                     "nufnu": np.asarray(fluxes, float) * NUFNU_UNIT,
                      "upper_limit": np.zeros(n, bool) if ul is None else np.asarray(ul)},
                     target=SkyCoord(*target, unit="deg"))
 
@@ -111,11 +112,13 @@ def test_sparse_warning_quotes_the_model_cards_measured_figures(ensembles):
     card = {"variant": "nogamma", "threshold": 0.5,
             "metrics_sparsest_10pct": {"accuracy_blazar": {"mean": 0.724, "std": 0.1},
                                        "accuracy_nonblazar": {"mean": 0.94, "std": 0.02}},
-            "per_fold": [{"metrics_sparsest_10pct": {"max_points": 2}}, {"metrics_sparsest_10pct": {"max_points": 3}}]}
+            "per_fold": [{"metrics_sparsest_10pct": {"max_points": 2}},
+                         {"metrics_sparsest_10pct": {"max_points": 3}}]}
     measured = {"nogamma": Ensemble(nogamma.models, nogamma.grid, card), "gamma": ensembles["gamma"]}
     w = classify_sed(synthetic_sed([1.4e9, 1.4e14], [1e-14, 1e-12]), ensembles=measured)["warnings"][0]
     assert ("sparse SED (2 detections): low confidence; cross-validated, among the sparsest 10 % of training "
-            "SEDs (<= 3 grid cells) 72 % of the blazars and 94 % of the non-blazars were classified correctly") in w
+            "SEDs (<= 3 grid cells) 72 % of the blazars and 94 % of the non-blazars were classified "
+            "correctly") in w
 
 
 def test_user_table_in_ghz_is_converted(ensembles):

@@ -70,7 +70,8 @@ def test_same_coverage_needs_all_twelve_detections():
     srcs = Table({"label": [1, 0, 1]})
     bands = list(arch.SHARED_BANDS) + [("NVSS", "NVSS 1.4 GHz")]
     # source 0: all 12 + radio; source 1: all 12; source 2: misses W4
-    pts = synthetic_points(3, bands, source_of=lambda s, c, b: not (s == 2 and b == "W4") and not (s == 1 and c == "NVSS"))
+    pts = synthetic_points(3, bands, source_of=lambda s, c, b: (not (s == 2 and b == "W4")
+                                                                and not (s == 1 and c == "NVSS")))
     smask, pmask = arch.same_coverage(srcs, pts)
     assert smask.tolist() == [True, True, False]
     assert not np.any(pmask & (pts["catalog"] == "NVSS"))
@@ -85,7 +86,8 @@ def test_same_coverage_needs_all_twelve_detections():
 def test_shared_band_matrix_agrees_with_same_coverage_and_keeps_missing_as_nan():
     from vo_blazar.dataset.report import sed_shape, shared_band_matrix
     srcs = Table({"label": [1, 0, 1]})
-    pts = QTable(synthetic_points(3, arch.SHARED_BANDS, source_of=lambda s, c, b: not (s == 2 and b in ("W4", "u"))))
+    pts = QTable(synthetic_points(3, arch.SHARED_BANDS,
+                                  source_of=lambda s, c, b: not (s == 2 and b in ("W4", "u"))))
     pts["nufnu"][pts["source"] == 1] = 4e-12 * NUFNU_UNIT    # a second point per band: the highest wins
     pts.add_row((1, "SDSS", "g", 1e14 * u.Hz, 9e-12 * NUFNU_UNIT, False))
     idx, M = shared_band_matrix(srcs, pts)
@@ -171,7 +173,8 @@ def test_archive_rebuild_is_bit_identical(tmp_path, small_sample):
 
     X, y, meta = arch.load_training_arrays(variant="gamma", path=a)
     from vo_blazar.grid import default_grid
-    assert X.shape[1:] == (len(default_grid("gamma")), 2) and X.dtype == np.float32 and len(y) == len(meta) == X.shape[0]
+    assert (X.shape[1:] == (len(default_grid("gamma")), 2) and X.dtype == np.float32
+            and len(y) == len(meta) == X.shape[0])
     assert np.all(meta["n_used"] > 0) and set(np.unique(y)) <= {0, 1}
     Xn, yn, _ = arch.load_training_arrays(variant="nogamma", path=a)
     assert Xn.shape[1:] == (len(default_grid("nogamma")), 2)

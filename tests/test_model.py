@@ -146,7 +146,8 @@ def test_binary_metrics_and_sparsest():
 def test_sparsest_criterion_is_one_sided():
     from vo_blazar.model.card import sparsest_within_1sigma
     ms = lambda m, s: {"mean": m, "std": s}   # noqa: E731
-    rest = {"roc_auc": ms(0.99, 0.01), "accuracy_blazar": ms(0.95, 0.01), "accuracy_nonblazar": ms(0.95, 0.02)}
+    rest = {"roc_auc": ms(0.99, 0.01), "accuracy_blazar": ms(0.95, 0.01),
+            "accuracy_nonblazar": ms(0.95, 0.02)}
     sparse = {"roc_auc": ms(1.0, 0.0),           # better than the rest: not a degradation
               "accuracy_blazar": ms(0.93, 0.015),  # 2 points worse, larger std 0.015: outside
               "accuracy_nonblazar": ms(0.935, 0.01)}  # 1.5 points worse, larger std 0.02: inside
@@ -246,7 +247,8 @@ def _ship(tmp_path, n_folds=2, scaling="absolute"):
         p = save_for_shipping(m, tmp_path / f"fold_{k:02d}.keras")
         weights.append({"file": p.name, "sha256": sha256_of(p)})
     grid.save(tmp_path / "grid.json")
-    card = {"variant": "gamma", "grid_size": L, "threshold": 0.5, "model_config": cfg.to_dict(), "weights": weights,
+    card = {"variant": "gamma", "grid_size": L, "threshold": 0.5, "model_config": cfg.to_dict(),
+            "weights": weights,
             "calibration": {"method": "platt", "per_fold": [{"a": 1.0, "b": 0.0}] * n_folds}}
     (tmp_path / "model_card.json").write_text(json.dumps(card))
     return cfg
@@ -286,7 +288,8 @@ def test_corrupted_or_missing_weights_raise_model_error(tmp_path):
     bad = tmp_path / "fold_01.keras"
     data = bytearray(bad.read_bytes())
     mid = len(data) // 2
-    data[mid: mid + 64] = bytes(b ^ 0xFF for b in data[mid: mid + 64])  # flip bits (zeroing may change nothing)
+    # flip bits (zeroing may change nothing)
+    data[mid: mid + 64] = bytes(b ^ 0xFF for b in data[mid: mid + 64])
     bad.write_bytes(bytes(data))
     with pytest.raises(ModelError, match="fold_01.keras"):
         load_ensemble(directory=tmp_path)
@@ -374,7 +377,8 @@ def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
     assert card["model_config"]["channels"] == C and card["data"]["n_total"] == 240
     for key in ("roc_auc", "pr_auc", "accuracy_blazar", "accuracy_nonblazar", "ece"):
         assert 0.0 <= card["metrics"][key]["mean"] <= 1.0 and card["metrics"][key]["std"] >= 0.0
-    assert len(card["threshold_per_fold"]) == 2 and card["threshold"] == pytest.approx(np.mean(card["threshold_per_fold"]))
+    assert (len(card["threshold_per_fold"]) == 2
+            and card["threshold"] == pytest.approx(np.mean(card["threshold_per_fold"])))
     sal = card["saliency"]
     assert len(sal["mean_abs_gradient"]) == L
     ens = load_ensemble("gamma", directory=tmp_path / "models" / "gamma")
@@ -386,6 +390,7 @@ def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
     assert (LEVEL_LIMIT in card["known_limits"]) == with_level
     if with_level:
         assert len(sal["mean_abs_gradient_level"]) == L
-        assert sal["top10"][0]["saliency"] == pytest.approx(sal["top10"][0]["shape"] + sal["top10"][0]["level"])
+        assert sal["top10"][0]["saliency"] == pytest.approx(sal["top10"][0]["shape"]
+                                                            + sal["top10"][0]["level"])
     else:
         assert sal["mean_abs_gradient_level"] is None and sal["top10"][0]["level"] is None

@@ -152,11 +152,13 @@ def test_bad_entry_names_catalogue_and_field(tmp_path, old, new, field):
 
 @pytest.mark.parametrize("counterpart", ["RA_C", "[RA_C]", "[RA_C, DEC_C, X]", "[1, 2]"])
 def test_ellipse_counterpart_needs_two_column_names(tmp_path, counterpart):
-    entry = GOOD.replace("    points:", "    match: ellipse\n    ellipse: {semi_major: A, semi_minor: B, angle: PA, "
+    entry = GOOD.replace("    points:",
+                         "    match: ellipse\n    ellipse: {semi_major: A, semi_minor: B, angle: PA, "
                          f"counterpart: {counterpart}}}\n    points:")
     with pytest.raises(RegistryError, match="ellipse.counterpart.*two column names"):
         load_registry(_write(tmp_path, entry))
-    load_registry(_write(tmp_path, entry.replace(f"counterpart: {counterpart}", "counterpart: [RA_C, DEC_C]")))
+    load_registry(_write(tmp_path, entry.replace(f"counterpart: {counterpart}",
+                                                 "counterpart: [RA_C, DEC_C]")))
 
 
 def test_bad_files(tmp_path):

@@ -47,7 +47,8 @@ def test_shipped_cards_report_the_same_coverage_subset_by_group(variant):
     overall = groups["all"]
     assert overall["n"] == card["data"]["n_same_coverage"]
     # pooled out of fold vs the mean of the per-fold figures: the same predictions, close but not equal
-    assert overall["roc_auc"] == pytest.approx(card["metrics_leakage_controlled"]["roc_auc"]["mean"], abs=0.02)
+    assert overall["roc_auc"] == pytest.approx(card["metrics_leakage_controlled"]["roc_auc"]["mean"],
+                                               abs=0.02)
     n_blazar_groups = sum(r["n"] for g, r in groups.items() if g.startswith("blazars "))
     assert n_blazar_groups <= card["data"]["n_same_coverage_blazar"]
     assert all(0 <= r["roc_auc"] <= 1 for r in groups.values())

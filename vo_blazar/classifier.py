@@ -76,7 +76,8 @@ def _sparse_warning(ensemble) -> str:
         cells = max(f["metrics_sparsest_10pct"]["max_points"] for f in card["per_fold"])
         return (f"; cross-validated, among the sparsest 10 % of training SEDs (<= {cells} grid cells) "
                 f"{100 * sp['accuracy_blazar']['mean']:.0f} % of the blazars and "
-                f"{100 * sp['accuracy_nonblazar']['mean']:.0f} % of the non-blazars were classified correctly")
+                f"{100 * sp['accuracy_nonblazar']['mean']:.0f} % of the non-blazars were classified "
+                "correctly")
     except (KeyError, TypeError, ValueError):   # a card without these figures (e.g. a test model)
         return ""
 
@@ -119,7 +120,8 @@ def _sed_position(sed) -> tuple[float, float]:
     return float(frame.spherical.lon.deg), float(frame.spherical.lat.deg)
 
 
-def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | None = None) -> ClassificationResult:
+def classify_sed(sed_or_seds, *, gamma: bool | None = None,
+                 ensembles: dict | None = None) -> ClassificationResult:
     """Classify SED Tables made anywhere (this package, a VOU-Blazars file, a user's table).
 
     Parameters
@@ -203,7 +205,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
         local = np.full(n, -1, np.int64)
         local[rows] = np.arange(rows.size)
         take = local[owner] >= 0
-        X, report = ensemble.grid.encode_points(freq[take], flux[take], ul[take], local[owner[take]], rows.size)
+        X, report = ensemble.grid.encode_points(freq[take], flux[take], ul[take], local[owner[take]],
+                                                rows.size)
         mean, std = ensemble.predict(X)
         unusual = ensemble.unusual_cells(X)
         one_class = _one_class_warnings(ensemble, X)
@@ -234,7 +237,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None, ensembles: dict | No
     result = ClassificationResult(
         {"ra": ra * u.deg, "dec": dec * u.deg, "p_blazar": p, "p_blazar_std": p_std, "is_blazar": is_blazar,
          "threshold": threshold, "model": variant, "n_points": n_points, "n_upper_limits": n_ul,
-         "bands": np.array(bands, dtype="U64"), "warnings": np.array(["; ".join(w) for w in warnings_], dtype=object)})
+         "bands": np.array(bands, dtype="U64"),
+         "warnings": np.array(["; ".join(w) for w in warnings_], dtype=object)})
     result.meta["seds"] = seds  # set after construction: Table(meta=...) would deep-copy every SED
     result["warnings"] = result["warnings"].astype(str)
     result["p_blazar"].description = "fold-ensemble mean probability of being a blazar"

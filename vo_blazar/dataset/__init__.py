@@ -9,7 +9,8 @@ from importlib import import_module
 __all__ = ["MATCH_RADIUS", "build_labels", "load_sources", "load_removed",
            "build_archive", "load_archive", "load_training_arrays", "same_coverage", "SHARED_BANDS"]
 
-_WHERE = {"MATCH_RADIUS": "labels", "build_labels": "labels", "load_sources": "labels", "load_removed": "labels",
+_WHERE = {"MATCH_RADIUS": "labels", "build_labels": "labels", "load_sources": "labels",
+          "load_removed": "labels",
           "build_archive": "archive", "load_archive": "archive", "load_training_arrays": "archive",
           "same_coverage": "archive", "SHARED_BANDS": "archive"}
 

@@ -23,7 +23,8 @@ from ..sed.table import NUFNU_UNIT
 from .archive import RADIO_MAX_LOG_NU, SHARED_BANDS, default_archive_path, load_archive
 from .labels import load_removed, removal_counts
 
-__all__ = ["coverage_matrix", "cv_out_of_fold", "cv_auc", "leakage_analysis", "same_coverage_evaluation", "shared_band_matrix", "sed_shape",
+__all__ = ["coverage_matrix", "cv_out_of_fold", "cv_auc", "leakage_analysis", "same_coverage_evaluation",
+           "shared_band_matrix", "sed_shape",
            "auc_by_group", "completeness_check", "write_report", "main"]
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -99,7 +100,8 @@ def _auc(score: np.ndarray, y: np.ndarray) -> float:
     return float(roc_auc_score(y, score))
 
 
-def leakage_analysis(sources: Table, points: Table, mask: np.ndarray | None = None) -> list[tuple[str, str, str]]:
+def leakage_analysis(sources: Table, points: Table,
+                     mask: np.ndarray | None = None) -> list[tuple[str, str, str]]:
     """Rows (test, ROC AUC, note) of the coverage-only baselines on the sources in ``mask``."""
     grid = default_grid("gamma")
     present, _ = coverage_matrix(sources, points, grid)
@@ -116,7 +118,8 @@ def leakage_analysis(sources: Table, points: Table, mask: np.ndarray | None = No
     rows.append(("coverage only, all cells (logistic regression)", _mean_std(cv_auc(P, y, "logistic")),
                  f"{len(grid)} presence flags"))
     rows.append(("coverage only, all cells (gradient boosting)", _mean_std(cv_auc(P, y, "hgb")), ""))
-    rows.append((f"radio/mm present (any point at log nu < {RADIO_MAX_LOG_NU:g})", f"{_auc(P[:, radio].any(1), y):.3f}", "one flag"))
+    rows.append((f"radio/mm present (any point at log nu < {RADIO_MAX_LOG_NU:g})",
+                 f"{_auc(P[:, radio].any(1), y):.3f}", "one flag"))
     rows.append(("X-ray present", f"{_auc(P[:, xray].any(1), y):.3f}", "one flag"))
     rows.append(("gamma-ray present", f"{_auc(P[:, gamma].any(1), y):.3f}", "one flag"))
     rows.append(("number of grid cells present", f"{_auc(P.sum(1), y):.3f}", "one number"))
@@ -203,7 +206,8 @@ def auc_by_group(classes: np.ndarray, origins: np.ndarray, y: np.ndarray, p: np.
     for cls in sorted(set(classes[pos])):
         sel = pos & (classes == cls)
         if sel.sum() >= min_sources:
-            rows.append((f"blazars {cls} vs all non-blazars", int(sel.sum()), _auc(p[sel | neg], y[sel | neg])))
+            rows.append((f"blazars {cls} vs all non-blazars", int(sel.sum()),
+                         _auc(p[sel | neg], y[sel | neg])))
     for origin in dict.fromkeys(origins[neg]):
         sel = neg & (origins == origin)
         if sel.sum() >= min_sources:
@@ -228,7 +232,8 @@ def completeness_check(sources: Table, points: Table) -> list[tuple[str, int, in
         y = y_all[idx]
         what = "all twelve detected" if min_bands == len(SHARED_BANDS) else \
             f">= {min_bands} of twelve, missing bands left missing"
-        rows.append((f"{what}: gradient boosting", idx.size, int(y.sum()), _mean_std(cv_auc(sed_shape(M), y, "hgb"))))
+        rows.append((f"{what}: gradient boosting", idx.size, int(y.sum()),
+                     _mean_std(cv_auc(sed_shape(M), y, "hgb"))))
         if min_bands == 1:
             rows.append((f"{what}: MLP with presence flags (missing -> band mean)", idx.size,
                          int(y.sum()), _mean_std(cv_auc(_standardised_with_flags(sed_shape(M)), y, "mlp"))))
@@ -261,7 +266,8 @@ def _fig_counts(sources: Table, path: Path) -> None:
     origins = list(dict.fromkeys(sources["origin"]))
     n_all = [int((sources["origin"] == o).sum()) for o in origins]
     n_pts = [int(((sources["origin"] == o) & (sources["n_points"] > 0)).sum()) for o in origins]
-    colour = ["tab:red" if sources["label"][list(sources["origin"]).index(o)] == 1 else "tab:blue" for o in origins]
+    colour = ["tab:red" if sources["label"][list(sources["origin"]).index(o)] == 1 else "tab:blue"
+              for o in origins]
     fig, ax = plt.subplots(figsize=(8, 3.5))
     x = np.arange(len(origins))
     ax.bar(x, n_all, color=colour, alpha=0.35, label="in source list")
@@ -311,7 +317,8 @@ def _fig_completeness(sources: Table, points: Table, path: Path) -> np.ndarray:
     ax.bar(x - 0.2, frac[0], 0.4, color="tab:red", label="blazars")
     ax.bar(x + 0.2, frac[1], 0.4, color="tab:blue", label="non-blazars")
     short = [lab.split("|")[0].split(":")[-1] for lab in grid.labels]
-    ax.set_xticks(x, [f"{s} ({lf:.1f})" for s, lf in zip(short, grid.log_frequencies)], rotation=90, fontsize=7)
+    ax.set_xticks(x, [f"{s} ({lf:.1f})" for s, lf in zip(short, grid.log_frequencies)],
+                  rotation=90, fontsize=7)
     ax.set_ylabel("fraction of sources with a point")
     ax.set_title("Per-cell completeness of the registry grid, per class (label: band (log nu))")
     ax.legend()
@@ -333,7 +340,8 @@ def _fig_points(sources: Table, points: Table, path: Path) -> dict:
     bins = np.arange(0, max(int(n_det.max()) if len(n_det) else 1, 1) + 2)
     for k, c in ((1, "tab:red"), (0, "tab:blue")):
         sel = y == k
-        axes[0].hist(n_det[sel], bins=bins, histtype="step", color=c, label=CLASS_NAMES[k] + "s", density=True)
+        axes[0].hist(n_det[sel], bins=bins, histtype="step", color=c, label=CLASS_NAMES[k] + "s",
+                     density=True)
         axes[1].hist(n_ul[sel], bins=np.arange(0, max(int(n_ul.max()) if len(n_ul) else 1, 1) + 2),
                      histtype="step", color=c, label=CLASS_NAMES[k] + "s", density=True)
         stats[k] = dict(n=int(sel.sum()), det_total=int(n_det[sel].sum()), ul_total=int(n_ul[sel].sum()),
@@ -433,7 +441,8 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
         "    python -m vo_blazar.dataset.report                              # this page",
         "",
         f"Archive: ``{archive.name}`` (format ``{sources.meta.get('format')}``, registry "
-        f"``{sources.meta.get('registry_version')}``, cone radius {sources.meta.get('radius_arcsec')} arcsec); "
+        f"``{sources.meta.get('registry_version')}``, cone radius {sources.meta.get('radius_arcsec')} "
+        "arcsec); "
         f"{len(sources)} sources, {len(points)} SED points. Cross-validation everywhere: stratified "
         f"{N_FOLDS}-fold, seed {SEED}; AUCs are mean +- std over folds.",
         "",
@@ -441,7 +450,8 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
         "-------",
         "",
         "Blazars: all 5BZCAT rows in the shared folder (every class, the catalogue lists only blazars), all",
-        "3HSP rows (HSP blazars and candidates), and 4FGL-DR4 ``bll``/``fsrq``/``bcu`` sources with a counterpart",
+        "3HSP rows (HSP blazars and candidates), and 4FGL-DR4 ``bll``/``fsrq``/``bcu`` "
+        "sources with a counterpart",
         "position (the counterpart, not the gamma-ray localisation, is the target). Non-blazars: SDSS DR7",
         "quasars, type-1 AGN, Stripe 82X AGN (minus 2 with a stellar spectrum), MUWCLASS ``True_Class`` AGN,",
         "DR16Q z >= 3 radio quasars and Lusso 2020 quasars. Duplicates within 15 arcsec are removed (the",
@@ -486,7 +496,8 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
         "Leakage: what band coverage alone predicts",
         "------------------------------------------",
         "",
-        "Features are presence flags of the grid cells (a point, detection or limit, in the cell), never flux",
+        "Features are presence flags of the grid cells (a point, detection or limit, in the cell), "
+        "never flux",
         "values. A ROC AUC near 1 means the label can be read off the coverage without looking at the SED.",
         f"Non-blazars with a radio/mm point: {neg_radio}; with a gamma-ray point: {neg_gamma}.",
         "",
@@ -501,16 +512,19 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
         "Same-coverage evaluation",
         "------------------------",
         "",
-        "Both classes restricted to the twelve bands they share -- SDSS u g r i z, 2MASS J H Ks, WISE W1-W4 --",
+        "Both classes restricted to the twelve bands they share -- SDSS u g r i z, 2MASS J H Ks, "
+        "WISE W1-W4 --",
         "and only sources with a detection in all twelve, so the presence pattern is identical for every",
         "source (coverage-only AUC = 0.5 by construction). This subset is radio-free by construction.",
-        "``vo_blazar.dataset.archive.same_coverage`` selects it; ``load_training_arrays(subset='same_coverage')``",
+        "``vo_blazar.dataset.archive.same_coverage`` selects it; "
+        "``load_training_arrays(subset='same_coverage')``",
         "encodes it.",
         "",
     ]
     if "shape" in same:
         text += [
-            _table(("subset", "sources"), [("blazars", same["n_blazar"]), ("non-blazars", same["n_nonblazar"])]
+            _table(("subset", "sources"),
+                   [("blazars", same["n_blazar"]), ("non-blazars", same["n_nonblazar"])]
                    + [(f"  from {o}", n) for o, n in same["origins"].items()]),
             "",
             _table(("model on the 12 bands", "CV ROC AUC"), [
@@ -547,9 +561,12 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
             "",
             ".. image:: _static/data_report/same_coverage_shape.png",
             "",
-            "Caveat (photometric systems): the SDSS DR7 quasar file's optical fluxes appear already corrected for",
-            "Galactic extinction (the shared data README measures 0.041/0.023/0.015/0.006/0.000 dex in u/g/r/i/z",
-            "for objects in both lists). Any offset left between the two conversions is tied to the label and",
+            "Caveat (photometric systems): the SDSS DR7 quasar file's optical fluxes "
+            "appear already corrected for",
+            "Galactic extinction (the shared data README measures "
+            "0.041/0.023/0.015/0.006/0.000 dex in u/g/r/i/z",
+            "for objects in both lists). Any offset left between the two conversions "
+            "is tied to the label and",
             "would show up mostly in the optical-only row above.",
         ]
     else:
@@ -561,8 +578,10 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vo_blazar.dataset.report", description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", default=None, help="SED archive (default: the shipped vo_blazar/data/archive/seds.h5)")
+    parser = argparse.ArgumentParser(prog="python -m vo_blazar.dataset.report",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--archive", default=None,
+                        help="SED archive (default: the shipped vo_blazar/data/archive/seds.h5)")
     parser.add_argument("--docs", default=str(DOCS), help="docs folder")
     args = parser.parse_args(argv)
     print(write_report(args.archive, args.docs))

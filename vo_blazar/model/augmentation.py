@@ -58,7 +58,8 @@ def _renormalise_shape(X: np.ndarray, floor: float, missing: float) -> None:
 
 def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *, p_band: float = 0.15,
                  p_optical_ir: float = 0.2, missing_value: float = 0.0, shape_scaling: bool = False,
-                 floor: float = 0.01, shared_cells: np.ndarray | None = None, p_shared: float = 0.0) -> np.ndarray:
+                 floor: float = 0.01, shared_cells: np.ndarray | None = None,
+                 p_shared: float = 0.0) -> np.ndarray:
     """Return an augmented copy of ``X`` with whole wavebands blanked.
 
     Parameters
@@ -123,7 +124,8 @@ def _eligible(X: np.ndarray, cells: np.ndarray, missing_value: float) -> np.ndar
 
 
 def restrict_to_cells(X: np.ndarray, cells: np.ndarray, which: np.ndarray | None = None, *,
-                      missing_value: float = 0.0, shape_scaling: bool = False, floor: float = 0.01) -> np.ndarray:
+                      missing_value: float = 0.0, shape_scaling: bool = False,
+                      floor: float = 0.01) -> np.ndarray:
     """Blank every cell outside the boolean mask ``cells`` for the SEDs selected by ``which`` (in place).
 
     This is the encoding of the leakage-controlled evaluation (only the bands both classes share),

@@ -14,7 +14,8 @@ from ..jsonfile import read_json
 from .evaluation import mean_std
 from .training import METRIC_KEYS, CVResult
 
-__all__ = ["known_limits", "build_card", "write_card", "read_card", "render_rst", "REQUIRED_KEYS", "CARD_FORMAT"]
+__all__ = ["known_limits", "build_card", "write_card", "read_card", "render_rst", "REQUIRED_KEYS",
+           "CARD_FORMAT"]
 
 CARD_FORMAT = "vo_blazar-model-card-1"
 REQUIRED_KEYS = ("variant", "grid_size", "threshold", "metrics", "metrics_leakage_controlled",
@@ -80,8 +81,10 @@ def _fold_brief(f) -> dict[str, Any]:
             "metrics_calibrated_ece": f.metrics_calibrated["ece"],
             "metrics_sparsest_10pct": {k: f.metrics_sparsest[k] for k in (*METRIC_KEYS, "n", "max_points")},
             "metrics_leakage_controlled": (None if f.metrics_leakage_controlled is None else
-                                           {k: f.metrics_leakage_controlled[k] for k in (*METRIC_KEYS, "n", "n_blazar")}),
-            "baselines": {n: {w: {k: b[w][k] for k in METRIC_KEYS} for w in b} for n, b in f.baselines.items()},
+                                           {k: f.metrics_leakage_controlled[k]
+                                            for k in (*METRIC_KEYS, "n", "n_blazar")}),
+            "baselines": {n: {w: {k: b[w][k] for k in METRIC_KEYS} for w in b}
+                          for n, b in f.baselines.items()},
             "epochs_run": f.history["epochs_run"], "best_epoch": f.history.get("best_epoch"),
             "seconds_per_epoch": f.history["seconds_per_epoch"], "train_seconds": f.history["train_seconds"]}
 
@@ -126,7 +129,8 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
         "training": result.training.to_dict(),
         "threshold": float(np.mean(thr_folds)),
         "threshold_per_fold": [float(t) for t in thr_folds],
-        "threshold_rule": "ROC point closest to (0, 1) on each fold's validation split; the ensemble uses the mean",
+        "threshold_rule": ("ROC point closest to (0, 1) on each fold's validation split; "
+                           "the ensemble uses the mean"),
         "calibration": {
             "method": "platt" if use_platt else "none",
             "per_fold": [f.platt for f in result.folds],
@@ -136,12 +140,14 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
         "metrics": metrics,
         "metrics_raw": s_raw,
         "metrics_leakage_controlled": leak,
-        "leakage_controlled_definition": "each fold's test sources that have all twelve shared IR-optical bands "
-                                         "(SDSS ugriz, 2MASS JHK, WISE W1-W4), encoded with those bands only",
+        "leakage_controlled_definition": "each fold's test sources that have all twelve shared IR-optical "
+                                         "bands (SDSS ugriz, 2MASS JHK, WISE W1-W4), encoded with those "
+                                         "bands only",
         "metrics_sparsest_10pct": sparse,
         "metrics_rest_90pct": rest,
         "sparsest_within_1sigma": within,
-        "baseline_coverage_only_roc_auc": result.baseline_summary("coverage_only").get("roc_auc", {}).get("mean"),
+        "baseline_coverage_only_roc_auc": (result.baseline_summary("coverage_only")
+                                           .get("roc_auc", {}).get("mean")),
         "baselines": {
             name: {"test": result.baseline_summary(name, "test"),
                    "leakage_controlled": result.baseline_summary(name, "leakage_controlled")}
@@ -150,7 +156,8 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
                      "mean_abs_gradient": [float(x) for x in sal],
                      "mean_abs_gradient_level": None if sal_level is None else [float(x) for x in sal_level],
                      # ranked by the sum over the flux channels; "saliency" is that sum
-                     "top10": [{"log_nu": float(result.log_nu[i]), "label": labels[i], "saliency": float(total[i]),
+                     "top10": [{"log_nu": float(result.log_nu[i]), "label": labels[i],
+                                "saliency": float(total[i]),
                                 "shape": float(sal[i]),
                                 "level": None if sal_level is None else float(sal_level[i])} for i in top]},
         "data": data_counts,
@@ -216,7 +223,8 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | None = None,
                scaling_comparison: list[dict[str, Any]] | None = None,
-               same_coverage_trained: dict[str, Any] | None = None, inference: list[dict[str, Any]] | None = None,
+               same_coverage_trained: dict[str, Any] | None = None,
+               inference: list[dict[str, Any]] | None = None,
                preset_cards: list[dict[str, Any]] | None = None, static: str = "_static/model") -> str:
     """The docs page ``model_card.rst`` from the cards (and the measured trade-off tables).
 
@@ -224,45 +232,52 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
     shipped ones.
     """
     out = ["Model card", "==========", "",
-           ".. This page is generated by ``python -m vo_blazar.model.train_cli``; edit the generator, not this file.",
+           ".. This page is generated by ``python -m vo_blazar.model.train_cli``; edit the generator, not "
+           "this file.",
            "",
-           "The shipped classifiers are fold ensembles of a Conv1D + bidirectional-LSTM network after Fraga et al. "
-           "(four Conv1D(kernel 3, tanh) + MaxPool(2) blocks with growing filter counts, a bidirectional LSTM, "
-           "dense layers, a sigmoid output), one per variant: ``gamma`` (the whole grid) and ``nogamma`` "
-           "(log ν ≤ 20). ``classify`` reports the mean p(blazar) over the folds and their spread. All figures below "
-           "are cross-validated: each number is measured on SEDs the fold's network never saw; the threshold and the "
-           "calibration are chosen on the validation split of the training part, never on the test fold.", "",
-           *(["Input: each SED on the grid's cells (the highest detection per cell), three channels per cell: its "
-              "*shape* (log νFν relative to the SED's brightest detection, 6 dex mapped to [0.01, 1]), an upper-limit "
-              "flag, and its *level* (log νFν on the fixed scale 10^-18 .. 10^-8 erg cm⁻² s⁻¹ mapped to [0.01, 1]); "
-              "empty cells are 0. See :mod:`vo_blazar.grid.scaling`.", ""]
+           "The shipped classifiers are fold ensembles of a Conv1D + bidirectional-LSTM network after "
+           "Fraga et al. (four Conv1D(kernel 3, tanh) + MaxPool(2) blocks with growing filter counts, a "
+           "bidirectional LSTM, dense layers, a sigmoid output), one per variant: ``gamma`` (the whole grid) "
+           "and ``nogamma`` (log ν ≤ 20). ``classify`` reports the mean p(blazar) over the folds and "
+           "their spread. All figures below are cross-validated: each number is measured on SEDs the fold's "
+           "network never saw; the threshold and the calibration are chosen on the validation split of the "
+           "training part, never on the test fold.", "",
+           *(["Input: each SED on the grid's cells (the highest detection per cell), three channels per "
+              "cell: its *shape* (log νFν relative to the SED's brightest detection, 6 dex mapped to "
+              "[0.01, 1]), an upper-limit flag, and its *level* (log νFν on the fixed scale 10^-18 .. "
+              "10^-8 erg cm⁻² s⁻¹ mapped to [0.01, 1]); empty cells are 0. See "
+              ":mod:`vo_blazar.grid.scaling`.", ""]
              if (cards[0].get("scaling") or {}).get("kind") == "shape_level" else []),
-           "Training against coverage leakage: in these catalogues band coverage alone nearly gives the label away "
-           "(see *coverage only* below), so (1) whole wavebands of training SEDs are blanked at random each epoch, "
-           "(2) some SEDs are cut to their IR + optical bands, (3) SEDs that have all twelve shared IR-optical bands "
-           "and more (almost all blazars; the SDSS quasars have exactly those twelve) are also added reduced to the "
-           "twelve, and randomly reduced so during training, and the validation set used for early stopping holds "
-           "such reduced copies too, and (4) the z ≥ 3 DR16Q radio quasars are radio-bearing negatives in the data "
-           "set.", ""]
+           "Training against coverage leakage: in these catalogues band coverage alone nearly gives the "
+           "label away (see *coverage only* below), so (1) whole wavebands of training SEDs are blanked at "
+           "random each epoch, (2) some SEDs are cut to their IR + optical bands, (3) SEDs that have all "
+           "twelve shared IR-optical bands and more (almost all blazars; the SDSS quasars have exactly those "
+           "twelve) are also added reduced to the twelve, and randomly reduced so during training, and the "
+           "validation set used for early stopping holds such reduced copies too, and (4) the z ≥ 3 DR16Q "
+           "radio quasars are radio-bearing negatives in the data set.", ""]
     # overview table
     rows = []
     for c in cards:
         m, lk = c["metrics"], c["metrics_leakage_controlled"]
         gb = c["baselines"]["gradient_boosting"]
-        rows.append([c["variant"], str(c["grid_size"]), f"{c['threshold']:.3f}", _ms(m["roc_auc"]), _ms(m["pr_auc"]),
+        rows.append([c["variant"], str(c["grid_size"]), f"{c['threshold']:.3f}", _ms(m["roc_auc"]),
+                     _ms(m["pr_auc"]),
                      _ms(m["accuracy_blazar"], True), _ms(m["accuracy_nonblazar"], True), _ms(m["ece"]),
                      _ms(lk.get("roc_auc")), _ms(gb["test"].get("roc_auc")),
                      _ms(gb["leakage_controlled"].get("roc_auc")),
-                     f"{c['baseline_coverage_only_roc_auc']:.3f}" if c.get("baseline_coverage_only_roc_auc") else "n/a"])
+                     f"{c['baseline_coverage_only_roc_auc']:.3f}" if c.get("baseline_coverage_only_roc_auc")
+                     else "n/a"])
     out += ["Summary", "-------", "",
-            "Mean ± standard deviation over the folds. *same-cov.* is the leakage-controlled evaluation: the test "
-            "sources that have all twelve shared IR-optical bands, encoded with those bands only, so band coverage "
-            "cannot give the label away. *GBM* is scikit-learn's HistGradientBoosting on the same inputs; "
-            "*coverage only* is the same learner given only which grid cells are filled.", "",
+            "Mean ± standard deviation over the folds. *same-cov.* is the leakage-controlled evaluation: "
+            "the test sources that have all twelve shared IR-optical bands, encoded with those bands only, "
+            "so band coverage cannot give the label away. *GBM* is scikit-learn's HistGradientBoosting on "
+            "the same inputs; *coverage only* is the same learner given only which grid cells are "
+            "filled.", "",
             _table(["variant", "L", "threshold", "ROC AUC", "PR AUC", "blazars %", "non-blazars %", "ECE",
                     "same-cov. AUC", "GBM AUC", "GBM same-cov.", "coverage only"], rows), "",
-            "Paper (Fraga et al.): with gamma 95.4 ± 0.8 % blazars, 94.4 ± 0.9 % non-blazars; without gamma "
-            "94.0 ± 0.6 / 92.5 ± 0.7 %; ROC AUC ≈ 0.98, PR AUC > 0.97 (on a different, VOU-Blazars-built data set).", ""]
+            "Paper (Fraga et al.): with gamma 95.4 ± 0.8 % blazars, 94.4 ± 0.9 % non-blazars; without "
+            "gamma 94.0 ± 0.6 / 92.5 ± 0.7 %; ROC AUC ≈ 0.98, PR AUC > 0.97 (on a different, "
+            "VOU-Blazars-built data set).", ""]
     for c in cards:
         v = c["variant"]
         d = c["data"]
@@ -272,20 +287,21 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
         out += [f"* grid: ``{c.get('grid_version')}`` ({c['grid_size']} cells), flux scaling "
                 f"``{(c.get('scaling') or {}).get('kind')}``",
                 f"* architecture: preset ``{c.get('preset')}``, {c.get('n_parameters')} parameters, "
-                f"filters {c['model_config']['filters']}, LSTM {c['model_config']['lstm_units']} units per direction, "
-                f"dense {c['model_config']['dense']}",
-                f"* training: {c['training']['n_folds']}-fold stratified CV, Adam (lr {c['model_config']['learning_rate']}), "
-                f"batch {c['training']['batch_size']}, ≤ {c['training']['epochs']} epochs with early stopping "
-                f"(patience {c['training']['patience']}, best weights restored), seed {c['training']['seed']}; "
-                f"band dropout {c['training']['band_dropout']}, IR+optical-only {c['training']['optical_ir_only']}, "
-                f"shared-bands-only {c['training'].get('shared_only')}, shared-band copies "
-                f"{c['training'].get('shared_copies')}",
-                f"* data: {d.get('n_total')} SEDs, {d.get('n_blazar')} blazars, {d.get('n_nonblazar')} non-blazars; "
-                f"same-coverage subset {d.get('n_same_coverage', 'n/a')}",
+                f"filters {c['model_config']['filters']}, LSTM {c['model_config']['lstm_units']} units per "
+                f"direction, dense {c['model_config']['dense']}",
+                f"* training: {c['training']['n_folds']}-fold stratified CV, Adam (lr "
+                f"{c['model_config']['learning_rate']}), batch {c['training']['batch_size']}, ≤ "
+                f"{c['training']['epochs']} epochs with early stopping (patience "
+                f"{c['training']['patience']}, best weights restored), seed {c['training']['seed']}; band "
+                f"dropout {c['training']['band_dropout']}, IR+optical-only "
+                f"{c['training']['optical_ir_only']}, shared-bands-only {c['training'].get('shared_only')}, "
+                f"shared-band copies {c['training'].get('shared_copies')}",
+                f"* data: {d.get('n_total')} SEDs, {d.get('n_blazar')} blazars, {d.get('n_nonblazar')} "
+                f"non-blazars; same-coverage subset {d.get('n_same_coverage', 'n/a')}",
                 f"* threshold {c['threshold']:.3f} (per fold: "
                 f"{', '.join(f'{t:.2f}' for t in c['threshold_per_fold'])})",
-                f"* calibration: ``{cal['method']}`` — ECE raw {_ms(cal['ece_raw'])}, after Platt scaling fitted on "
-                f"the validation split {_ms(cal['ece_calibrated'])}",
+                f"* calibration: ``{cal['method']}`` — ECE raw {_ms(cal['ece_raw'])}, after Platt scaling "
+                f"fitted on the validation split {_ms(cal['ece_calibrated'])}",
                 f"* timing: {_ms(c['timing']['seconds_per_epoch'])} s/epoch, "
                 f"{c['timing']['training_seds_per_second']['mean']:.0f} training SEDs/s, whole CV "
                 f"{c['timing']['wall_seconds_cv'] / 60:.1f} min ({c['timing']['machine']})", ""]
@@ -297,29 +313,34 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                         ["other 90 %", _ms(rs["roc_auc"]), _ms(rs["accuracy_blazar"], True),
                          _ms(rs["accuracy_nonblazar"], True)]]), "",
                 "No worse than the rest by more than 1σ: "
-                + ", ".join(f"{k} {'yes' if ok else 'no'}" for k, ok in c["sparsest_within_1sigma"].items()) + ".",
+                + ", ".join(f"{k} {'yes' if ok else 'no'}" for k, ok in c["sparsest_within_1sigma"].items())
+                + ".",
                 ""]
         counts = c.get("sparsest_10pct_counts")
         if counts:
-            mix = ", ".join(f"{n} {o}" for o, n in sorted(counts["per_origin"].items(), key=lambda kv: -kv[1]))
-            out += [f"The sparsest 10 % (at most {counts['max_points']} filled cells per SED) hold {counts['n']} SEDs over "
-                    f"the folds, {counts['n_blazar']} of them blazars: {mix}. Their per-class figures rest on "
-                    "these counts.", ""]
+            mix = ", ".join(f"{n} {o}"
+                            for o, n in sorted(counts["per_origin"].items(), key=lambda kv: -kv[1]))
+            out += [f"The sparsest 10 % (at most {counts['max_points']} filled cells per SED) hold "
+                    f"{counts['n']} SEDs over the folds, {counts['n_blazar']} of them blazars: {mix}. Their "
+                    f"per-class figures rest on these counts.", ""]
         if c.get("coverage_robustness"):
-            out += ["When coverage says nothing about the class (``python -m vo_blazar.model.robustness``): every "
-                    "labelled source predicted by the fold model that did not train on it, at that fold's threshold, "
-                    "as catalogued and in reduced views of the same photometry. *correct* is the fraction of blazars "
-                    "called blazars (label 1) or of non-blazars called non-blazars (label 0).", "",
+            out += ["When coverage says nothing about the class (``python -m vo_blazar.model.robustness``): "
+                    "every labelled source predicted by the fold model that did not train on it, at that "
+                    "fold's threshold, as catalogued and in reduced views of the same photometry. *correct* "
+                    "is the fraction of blazars called blazars (label 1) or of non-blazars called "
+                    "non-blazars (label 0).", "",
                     _table(["view", "labelled from", "label", "n", "correct %", "mean p"],
-                           [[r["view"], r["origin"], str(r["label"]), str(r["n"]), f"{100 * r['correct']:.1f}",
-                             f"{r['mean_p']:.3f}"] for r in c["coverage_robustness"]]), ""]
+                           [[r["view"], r["origin"], str(r["label"]), str(r["n"]),
+                             f"{100 * r['correct']:.1f}", f"{r['mean_p']:.3f}"]
+                            for r in c["coverage_robustness"]]), ""]
         if c.get("leakage_controlled_by_group"):
-            out += ["Same-coverage subset by group (out of fold, pooled over the folds): each blazar class against "
-                    "all non-blazars of the subset, all blazars against each non-blazar origin. BL Lacs stand "
-                    "apart from the SDSS quasars in the twelve IR-optical bands; FSRQs, quasars themselves, do not "
-                    "(the data report finds the same for every model family).", "",
+            out += ["Same-coverage subset by group (out of fold, pooled over the folds): each blazar class "
+                    "against all non-blazars of the subset, all blazars against each non-blazar origin. "
+                    "BL Lacs stand apart from the SDSS quasars in the twelve IR-optical bands; FSRQs, "
+                    "quasars themselves, do not (the data report finds the same for every model family).", "",
                     _table(["group", "n", "ROC AUC"],
-                           [[r["group"], str(r["n"]), f"{r['roc_auc']:.3f}"] for r in c["leakage_controlled_by_group"]]),
+                           [[r["group"], str(r["n"]), f"{r['roc_auc']:.3f}"]
+                            for r in c["leakage_controlled_by_group"]]),
                     ""]
         fold_rows = []
         for f in c["per_fold"]:
@@ -332,23 +353,24 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                               f"{lk['roc_auc']:.4f}" if lk.get("roc_auc") is not None else "n/a",
                               str(f["epochs_run"])])
         out += ["Per fold (confusion matrix as TN/FP/FN/TP at the fold's threshold):", "",
-                _table(["fold", "ROC AUC", "PR AUC", "blazars %", "non-blazars %", "confusion", "same-cov. AUC",
-                        "epochs"], fold_rows), ""]
+                _table(["fold", "ROC AUC", "PR AUC", "blazars %", "non-blazars %", "confusion",
+                        "same-cov. AUC", "epochs"], fold_rows), ""]
         top = c["saliency"]["top10"]
         with_level = top and top[0].get("level") is not None
-        out += ["Gradient saliency (mean \\|∂p/∂x\\| over up to 1,000 test SEDs per fold; the paper's Table 4 and "
-                "Fig. 9): the ten most influential grid cells"
-                + (", ranked by the sum over the two flux channels: the SED's *shape* (channel 0) and its *level* "
-                   "(channel 2)" if with_level else "") + ". It measures sensitivity to flux *values* in present "
-                "cells; the use of band *presence* (the mask channel, a step function) has no gradient and does "
-                "not show here.", "",
+        out += ["Gradient saliency (mean \\|∂p/∂x\\| over up to 1,000 test SEDs per fold; the paper's "
+                "Table 4 and Fig. 9): the ten most influential grid cells"
+                + (", ranked by the sum over the two flux channels: the SED's *shape* (channel 0) and its "
+                   "*level* (channel 2)" if with_level else "")
+                + ". It measures sensitivity to flux *values* in present cells; the use of band *presence* "
+                "(the mask channel, a step function) has no gradient and does not show here.", "",
                 _table(["rank", "log ν", "cell", "saliency"] + (["shape", "level"] if with_level else []),
                        [[str(i + 1), f"{t['log_nu']:.2f}", t["label"] or "-", f"{t['saliency']:.4f}"]
                         + ([f"{t['shape']:.4f}", f"{t['level']:.4f}"] if with_level else [])
                         for i, t in enumerate(top)]), ""]
         for kind, cap in (("roc", "ROC"), ("pr", "precision-recall"), ("reliability", "reliability diagram"),
                           ("saliency", "saliency per frequency")):
-            out += [f".. figure:: {static}/{v}_{kind}.png", f"   :alt: {cap}, {v}", "", f"   {cap[0].upper() + cap[1:]} ({v}).", ""]
+            out += [f".. figure:: {static}/{v}_{kind}.png", f"   :alt: {cap}, {v}", "",
+                    f"   {cap[0].upper() + cap[1:]} ({v}).", ""]
     if same_coverage_trained:
         sc = same_coverage_trained
         rows = [[name.replace("_", " "), _ms(sc[key].get("roc_auc")), _ms(sc[key].get("pr_auc")),
@@ -356,78 +378,92 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                 for name, key in (("network", "network"), ("gradient boosting", "gradient_boosting"),
                                   ("coverage only", "coverage_only")) if sc.get(key)]
         out += ["Trained on the shared bands only", "--------------------------------", "",
-                f"A separate {sc['n_folds']}-fold cross-validation on the leakage-controlled set alone ({sc['n']} SEDs, "
-                f"{sc['n_blazar']} blazars; SDSS ugriz, 2MASS JHK, WISE W1-W4, every source with all twelve): "
-                f"network (preset ``{sc['preset']}``, ``{sc['scaling']}`` scaling) and gradient boosting on the same "
-                "folds. This model is not shipped; it shows what the SED shape in these bands carries.", "",
+                f"A separate {sc['n_folds']}-fold cross-validation on the leakage-controlled set alone "
+                f"({sc['n']} SEDs, {sc['n_blazar']} blazars; SDSS ugriz, 2MASS JHK, WISE W1-W4, every source "
+                f"with all twelve): network (preset ``{sc['preset']}``, ``{sc['scaling']}`` scaling) and "
+                f"gradient boosting on the same folds. This model is not shipped; it shows what the SED "
+                "shape in these bands carries.", "",
                 _table(["model", "ROC AUC", "PR AUC", "blazars %", "non-blazars %"], rows), ""]
     if scaling_comparison:
-        out += ["Input scaling: absolute, shape, shape and level", "-----------------------------------------------", "",
-                "Measured as the trade-off table below (same fold, network and epoch limit); *absolute* maps log νFν "
-                "over fixed bounds to [0, 1], *shape* anchors each SED's brightest detection at 1 (no luminosity "
-                "information), *shape_level* gives both as two channels (the shipped scaling). With the shape alone "
-                "an SED of one or two points says nothing but which cells it fills: a 4FGL blazar's NVSS point and a "
-                "faint z ≥ 3 quasar's NVSS point encode the same, which is why the shape-only models found only "
-                "15-35 % of the 4FGL blazars without gamma rays and a quarter of the blazars among the sparsest SEDs "
-                "(their cards are in the comparison above). Inside the network each grid cell's present values are "
-                "standardised with training-set statistics (a stock ``Normalization`` layer stored in the model file) "
-                "and the presence mask is added as a channel; before that step the network reached only ROC AUC 0.73 "
-                "(shape) and 0.59 (absolute) when trained and tested on the twelve shared bands, against 0.87 for both "
-                "after it.", "",
-                _table(list(scaling_comparison[0].keys()), [[str(v) for v in r.values()] for r in scaling_comparison]), ""]
+        out += ["Input scaling: absolute, shape, shape and level",
+                "-----------------------------------------------", "",
+                "Measured as the trade-off table below (same fold, network and epoch limit); *absolute* maps "
+                "log νFν over fixed bounds to [0, 1], *shape* anchors each SED's brightest detection at 1 "
+                "(no luminosity information), *shape_level* gives both as two channels (the shipped "
+                "scaling). With the shape alone an SED of one or two points says nothing but which cells it "
+                "fills: a 4FGL blazar's NVSS point and a faint z ≥ 3 quasar's NVSS point encode the same, "
+                "which is why the shape-only models found only 15-35 % of the 4FGL blazars without gamma "
+                "rays and a quarter of the blazars among the sparsest SEDs (their cards are in the "
+                "comparison above). Inside the network each grid cell's present values are standardised with "
+                "training-set statistics (a stock ``Normalization`` layer stored in the model file) and the "
+                "presence mask is added as a channel; before that step the network reached only ROC AUC 0.73 "
+                "(shape) and 0.59 (absolute) when trained and tested on the twelve shared bands, against "
+                "0.87 for both after it.", "",
+                _table(list(scaling_comparison[0].keys()),
+                       [[str(v) for v in r.values()] for r in scaling_comparison]), ""]
     if tradeoff:
-        out += ["Grid resolution and width: the measured trade-off", "-------------------------------------------------", "",
-                "Measured with ``python benchmarks/bench_training.py --tradeoff --record``: one fold of a 5-fold split of "
-                "a stratified subsample (column *n*) of the gamma data set, at most 10 epochs with early stopping, "
-                "``shape_level`` scaling. *ROC AUC* is on that fold's test part, *same-cov. AUC* on its leakage-controlled "
-                "members. Seconds per epoch for the full set are estimated from the measured training SEDs/s on this "
-                "machine (2 CPU cores shared with other jobs, so figures vary with the load). ``registry`` is the grid "
-                "of the registry's distinct frequencies (the paper's design), ``logbinNN`` a log-spaced grid of NN cells.",
+        out += ["Grid resolution and width: the measured trade-off",
+                "-------------------------------------------------", "",
+                "Measured with ``python benchmarks/bench_training.py --tradeoff --record``: one fold of a "
+                "5-fold split of a stratified subsample (column *n*) of the gamma data set, at most 10 "
+                "epochs with early stopping, ``shape_level`` scaling. *ROC AUC* is on that fold's test part, "
+                "*same-cov. AUC* on its leakage-controlled members. Seconds per epoch for the full set are "
+                "estimated from the measured training SEDs/s on this machine (2 CPU cores shared with other "
+                "jobs, so figures vary with the load). ``registry`` is the grid of the registry's distinct "
+                "frequencies (the paper's design), ``logbinNN`` a log-spaced grid of NN cells.",
                 "",
                 _table(list(tradeoff[0].keys()), [[str(v) for v in r.values()] for r in tradeoff]), "",
-                "The finer log-binned grids cost more time without gain, so the shipped models use the registry grid. "
-                "The ``paper`` preset (8.9 M parameters, 16 layers, as in Fraga et al.) is one option away "
-                "(``--preset paper``) but was not trained here: at 36 MB per fold its ensembles would exceed the 50 MB "
-                "budget, and on 2 CPU cores its 10-fold run would far exceed 30 minutes.", ""]
+                "The finer log-binned grids cost more time without gain, so the shipped models use the "
+                "registry grid. The ``paper`` preset (8.9 M parameters, 16 layers, as in Fraga et al.) is "
+                "one option away (``--preset paper``) but was not trained here: at 36 MB per fold its "
+                "ensembles would exceed the 50 MB budget, and on 2 CPU cores its 10-fold run would far "
+                "exceed 30 minutes.", ""]
     if preset_cards:
         shipped = {c["variant"]: c for c in cards}
         rows = []
-        for c in sorted([*cards, *preset_cards], key=lambda c: (c["variant"], c["preset"], c is not shipped.get(c["variant"]))):
+        for c in sorted([*cards, *preset_cards],
+                        key=lambda c: (c["variant"], c["preset"], c is not shipped.get(c["variant"]))):
             m, t = c["metrics"], c["timing"]
             ref = shipped.get(c["variant"], c)["training"]
             changed = ", ".join(f"{k}={v}" for k, v in c["training"].items() if k in ref and v != ref[k])
             rows.append([c["variant"], c["preset"] + (" (shipped)" if c is shipped.get(c["variant"]) else ""),
-                         changed or "-", c["scaling"]["kind"], str(c["grid_size"]), str(c["n_parameters"]), f"{sum(w['bytes'] for w in c['weights']) / 1e6:.1f}",
+                         changed or "-", c["scaling"]["kind"], str(c["grid_size"]), str(c["n_parameters"]),
+                         f"{sum(w['bytes'] for w in c['weights']) / 1e6:.1f}",
                          f"{t['seconds_per_epoch']['mean']:.1f}", str(t["threads"]),
-                         f"{t['wall_seconds_cv'] / 60:.1f}", _ms(m["roc_auc"]), _ms(m["accuracy_blazar"], True),
-                         _ms(m["accuracy_nonblazar"], True), _ms(c["metrics_sparsest_10pct"]["accuracy_blazar"], True),
+                         f"{t['wall_seconds_cv'] / 60:.1f}", _ms(m["roc_auc"]),
+                         _ms(m["accuracy_blazar"], True), _ms(m["accuracy_nonblazar"], True),
+                         _ms(c["metrics_sparsest_10pct"]["accuracy_blazar"], True),
                          _ms(c["metrics_leakage_controlled"].get("roc_auc"))])
         out += ["Full 10-fold runs compared", "--------------------------", "",
-                "The same data and folds with other network widths, input scalings, grids (*L* cells; the earlier runs "
-                "still had the PanSTARRS y cell) or training settings (*training* lists what differs from the shipped "
-                "run), each "
+                "The same data and folds with other network widths, input scalings, grids (*L* cells; the "
+                "earlier runs still had the PanSTARRS y cell) or training settings (*training* lists what "
+                "differs from the shipped run), each "
                 "figure cross-validated as above; *MB* is the whole ensemble on "
-                "disk, *min* the wall time of the 10-fold run with the given TensorFlow threads on this 2-core machine "
-                "(shared with other jobs). Cards of runs that are not shipped are kept in "
-                "``docs/_static/model/preset_cards/``. The shipped preset was chosen here: where the cross-validated "
-                "figures agree within their fold-to-fold spread, the narrower network wins, because batch "
-                "classification on two cores is bound by the network's arithmetic (see :doc:`performance`). "
-                "Coverage-balanced sample weights (``--coverage-balance``) raised the share of blazars found among "
-                "SEDs reduced to AllWISE + SDSS from 8 % to 20 % but cost accuracy everywhere else, so they are not "
-                "used; leaving the PanSTARRS y cell out of the grid (filled for training blazars only) raised it "
-                "to 58 %. Giving the network each SED's flux level next to its shape (``shape_level``, shipped since "
-                "2026-11) lifted the blazars found without gamma rays from 92.8 to 97.5 % (4FGL-only blazars from "
-                "35 to 81 %, blazars among the sparsest 10 % from 25 to 77 %) and every reduced view of the "
-                "robustness table, for 0.6 points fewer non-blazars (type-1 AGN 78 to 67 %, bright and nearby: "
-                "the level is a flux-limited catalogue's cue too). The level alone (``absolute``, two channels) "
-                "reaches the same full-set figures (97.2 / 97.5 %) but loses what the shape carries: same-coverage "
-                "ROC AUC 0.884 against 0.906, and 55 % against 62 % of the blazars seen only by AllWISE + SDSS.", "",
-                _table(["variant", "preset", "training", "scaling", "L", "params", "MB", "s/epoch", "threads", "min",
-                        "ROC AUC", "blazars %", "non-blazars %", "sparsest 10 %: blazars %", "same-cov. AUC"], rows), ""]
+                "disk, *min* the wall time of the 10-fold run with the given TensorFlow threads on this "
+                "2-core machine (shared with other jobs). Cards of runs that are not shipped are kept in "
+                "``docs/_static/model/preset_cards/``. The shipped preset was chosen here: where the "
+                "cross-validated figures agree within their fold-to-fold spread, the narrower network wins, "
+                "because batch classification on two cores is bound by the network's arithmetic (see "
+                ":doc:`performance`). Coverage-balanced sample weights (``--coverage-balance``) raised the "
+                "share of blazars found among SEDs reduced to AllWISE + SDSS from 8 % to 20 % but cost "
+                "accuracy everywhere else, so they are not used; leaving the PanSTARRS y cell out of the "
+                "grid (filled for training blazars only) raised it to 58 %. Giving the network each SED's "
+                "flux level next to its shape (``shape_level``, shipped since 2026-11) lifted the blazars "
+                "found without gamma rays from 92.8 to 97.5 % (4FGL-only blazars from 35 to 81 %, blazars "
+                "among the sparsest 10 % from 25 to 77 %) and every reduced view of the robustness table, "
+                "for 0.6 points fewer non-blazars (type-1 AGN 78 to 67 %, bright and nearby: the level is a "
+                "flux-limited catalogue's cue too). The level alone (``absolute``, two channels) reaches the "
+                "same full-set figures (97.2 / 97.5 %) but loses what the shape carries: same-coverage "
+                "ROC AUC 0.884 against 0.906, and 55 % against 62 % of the blazars seen only by "
+                "AllWISE + SDSS.", "",
+                _table(["variant", "preset", "training", "scaling", "L", "params", "MB", "s/epoch", "threads",
+                        "min", "ROC AUC", "blazars %", "non-blazars %", "sparsest 10 %: blazars %",
+                        "same-cov. AUC"], rows), ""]
     if inference:
         out += ["Inference speed", "---------------", "",
-                "``python benchmarks/bench_inference.py --record``: the whole 10-fold ensemble on this machine (2 CPU "
-                "cores shared with other jobs); single SEDs use a traced graph call, batches ``Model.predict``.", "",
+                "``python benchmarks/bench_inference.py --record``: the whole 10-fold ensemble on this "
+                "machine (2 CPU cores shared with other jobs); single SEDs use a traced graph call, batches "
+                "``Model.predict``.", "",
                 _table(list(inference[0].keys()), [[str(v) for v in r.values()] for r in inference]), ""]
     out += ["Known limits", "------------", ""] + [f"* {t}" for t in cards[0]["known_limits"]] + [""]
     return "\n".join(out)

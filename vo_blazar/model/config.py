@@ -89,7 +89,8 @@ class ModelConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(d) - known
         if unknown:
-            raise InputValueError(f"unknown ModelConfig keys {sorted(unknown)}; expected a subset of {sorted(known)}")
+            raise InputValueError(f"unknown ModelConfig keys {sorted(unknown)}; "
+                                  f"expected a subset of {sorted(known)}")
         return cls(**d)
 
     def with_grid(self, grid_size: int, channels: int | None = None) -> "ModelConfig":

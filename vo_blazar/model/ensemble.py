@@ -52,7 +52,8 @@ def _load_keras(path: Path, expected_sha256: str | None):
     try:
         return keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # Keras raises ValueError/OSError/zipfile errors for a damaged file
-        raise ModelError(f"model weight file {path} cannot be loaded by Keras ({type(exc).__name__}: {exc})") from exc
+        raise ModelError(f"model weight file {path} cannot be loaded by Keras "
+                         f"({type(exc).__name__}: {exc})") from exc
 
 
 class Ensemble:
@@ -89,7 +90,8 @@ class Ensemble:
             from .evaluation import PlattScaler
             self._platt = [PlattScaler(float(c["a"]), float(c["b"])) for c in cal["per_fold"]]
             if len(self._platt) != len(self.models):
-                raise ModelError(f"model card lists {len(self._platt)} calibrations for {len(self.models)} folds")
+                raise ModelError(f"model card lists {len(self._platt)} calibrations "
+                                 f"for {len(self.models)} folds")
 
     def __len__(self) -> int:
         return len(self.models)
@@ -112,7 +114,8 @@ class Ensemble:
             out = keras.layers.Concatenate(name="folds")(outs) if len(outs) > 1 else outs[0]
             self._fused_model = keras.Model(inp, out, name=f"ensemble_{self.variant}")
             spec = tf.TensorSpec((None, *self.grid.shape), tf.float32)
-            self._fused_call = tf.function(lambda x: self._fused_model(x, training=False), input_signature=[spec])
+            self._fused_call = tf.function(lambda x: self._fused_model(x, training=False),
+                                           input_signature=[spec])
         return self._fused_model, self._fused_call
 
     @property
@@ -182,8 +185,8 @@ class Ensemble:
         if X.ndim == 2:
             X = X[None]
         if X.ndim != 3 or X.shape[1:] != self.grid.shape:
-            raise InputValueError(f"input must have shape (N, {', '.join(map(str, self.grid.shape))}) for grid "
-                                  f"{self.grid.version}, got {X.shape}")
+            raise InputValueError(f"input must have shape (N, {', '.join(map(str, self.grid.shape))}) "
+                                  f"for grid {self.grid.version}, got {X.shape}")
         if not np.isfinite(X).all():
             raise InputValueError("input holds non-finite values")
         _, call = self._fused()
@@ -259,13 +262,15 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
         raise ModelError(f"model card {card_path} lacks required entry {exc}") from exc
     grid = FrequencyGrid.load(directory / card.get("grid_file", GRID_NAME))
     if len(grid) != int(config["grid_size"]):
-        raise ModelError(f"{directory}: grid has {len(grid)} cells but the model card says {config['grid_size']}")
+        raise ModelError(f"{directory}: grid has {len(grid)} cells but the model card says "
+                         f"{config['grid_size']}")
     models = []
     for entry in weights:
         path = directory / entry["file"]
         m = _load_keras(path, entry.get("sha256"))
         if tuple(m.input_shape[1:]) != grid.shape:
-            raise ModelError(f"model weight file {path} expects input {m.input_shape[1:]}, grid gives {grid.shape}")
+            raise ModelError(f"model weight file {path} expects input {m.input_shape[1:]}, "
+                             f"grid gives {grid.shape}")
         models.append(m)
     log.debug(f"loaded {len(models)} fold models from {directory}")
     return Ensemble(models, grid, card)

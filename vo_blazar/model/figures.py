@@ -39,7 +39,8 @@ def plot_cv(result, out_dir: str | Path, *, labels: list[str] | None = None) -> 
     for name, style in (("gradient_boosting", "--"), ("coverage_only", ":")):
         b = result.baseline_summary(name)
         if b:
-            ax.plot([], [], style, color="gray", label=f"{name.replace('_', ' ')} (AUC {b['roc_auc']['mean']:.3f})")
+            ax.plot([], [], style, color="gray",
+                    label=f"{name.replace('_', ' ')} (AUC {b['roc_auc']['mean']:.3f})")
     thr = result.threshold()
     pred = p >= thr
     ax.plot([np.mean(pred[y == 0])], [np.mean(pred[y == 1])], "o", color="C3", label=f"threshold {thr:.2f}")

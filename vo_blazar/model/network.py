@@ -102,7 +102,8 @@ def build_model(config: ModelConfig, *, seed: int | None = None, compile: bool =
                            np.ones((config.grid_size, config.channels), np.float32))
         mean, var = (np.asarray(a, np.float32) for a in input_stats)
         # presence mask from stock layers: present cells are >= the scaling floor (0.01), missing 0
-        present = keras.layers.ReLU(max_value=1.0, name="present")(keras.layers.Rescaling(1e3, name="x1000")(inp))
+        present = keras.layers.ReLU(max_value=1.0, name="present")(
+            keras.layers.Rescaling(1e3, name="x1000")(inp))
         z = keras.layers.Normalization(axis=(1, 2), mean=mean, variance=var, name="standardise")(inp)
         z = keras.layers.Multiply(name="zero_missing")([z, present])
         x = keras.layers.Concatenate(name="with_mask")([z, present])

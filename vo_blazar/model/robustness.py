@@ -51,7 +51,8 @@ __all__ = ["VIEWS", "coverage_robustness", "same_coverage_by_group", "one_class_
 #: Name of each view -> which points of a source it keeps (a function of the points table).
 VIEWS = {
     "as catalogued": lambda pts, lognu: np.ones(len(pts), bool),
-    "AllWISE + SDSS only": lambda pts, lognu: np.isin(np.asarray(pts["catalog"]).astype(str), ["AllWISE", "SDSS"]),
+    "AllWISE + SDSS only": lambda pts, lognu: np.isin(np.asarray(pts["catalog"]).astype(str),
+                                                      ["AllWISE", "SDSS"]),
     "IR + optical only": lambda pts, lognu: (lognu >= RADIO_MAX_LOG_NU) & (lognu < IR_OPTICAL_MAX_LOG_NU),
     "radio and mm removed": lambda pts, lognu: lognu >= RADIO_MAX_LOG_NU,
     "radio and mm only": lambda pts, lognu: lognu < RADIO_MAX_LOG_NU,
@@ -105,7 +106,8 @@ def _load(variant: str, directory: str | Path | None, archive: str | Path | None
     # the training rows: every source with a point on the grid, in archive order (load_training_arrays)
     X, trained = _encode(ensemble.grid, sources, points, VIEWS["as catalogued"](points, lognu))
     rows = np.flatnonzero(trained)
-    skf = StratifiedKFold(n_splits=card["training"]["n_folds"], shuffle=True, random_state=card["training"]["seed"])
+    skf = StratifiedKFold(n_splits=card["training"]["n_folds"], shuffle=True,
+                          random_state=card["training"]["seed"])
     fold_of = np.full(len(sources), -1)
     for k, (_, te) in enumerate(skf.split(np.zeros(rows.size), np.asarray(sources["label"], int)[rows])):
         fold_of[rows[te]] = k
@@ -165,8 +167,9 @@ def _coverage_rows(t: _Trained) -> list[dict[str, Any]]:
                 m = t.fold_of[use] == k
                 auc = roc_auc_score(labels[use][m], p_raw[m])
                 if abs(auc - fold["metrics"]["roc_auc"]) > _AUC_TOLERANCE:
-                    raise ModelError(f"{t.variant} fold {k}: re-derived ROC AUC {auc:.5f} differs from the card's "
-                                     f"{fold['metrics']['roc_auc']:.5f}; archive and models do not match the card")
+                    raise ModelError(f"{t.variant} fold {k}: re-derived ROC AUC {auc:.5f} differs from "
+                                     f"the card's {fold['metrics']['roc_auc']:.5f}; archive and models "
+                                     "do not match the card")
         for origin in dict.fromkeys(origins[use]):
             m = origins[use] == origin
             label = int(labels[use][m][0])
@@ -203,7 +206,9 @@ def _same_coverage_groups(t: _Trained) -> list[dict[str, Any]]:
 
 def one_class_cells(variant: str = "gamma", *, directory: str | Path | None = None,
                     archive: str | Path | None = None) -> dict[str, list[int]]:
-    """Grid cells that only one class ever fills in the training SEDs: ``{"blazar": [...], "nonblazar": [...]}``.
+    """Grid cells that only one class ever fills in the training SEDs.
+
+    Returns ``{"blazar": [...], "nonblazar": [...]}``.
 
     A point in such a cell is evidence of coverage, not of the SED's shape (e.g. PanSTARRS y:
     the non-blazar files carry no PanSTARRS photometry); `vo_blazar.classify` warns about it.
@@ -229,9 +234,10 @@ def _gamma_nonblazar_limit(t: _Trained) -> str | None:
     use = np.flatnonzero(nonblazars & has_gamma & (t.fold_of >= 0))
     p = t.out_of_fold(t.X, use)
     called = int(np.sum(p >= np.asarray(t.ensemble.card["threshold_per_fold"], float)[t.fold_of[use]]))
-    return (f"{use.size} of {int(nonblazars.sum())} training non-blazars have gamma-ray points (quasars and AGN "
-            f"inside a 4FGL error ellipse, mostly by chance, or a 4FGL source's associated counterpart); out of "
-            f"fold the gamma model calls {called} of them blazars. A gamma-ray point weighs heavily: check that "
+    return (f"{use.size} of {int(nonblazars.sum())} training non-blazars have gamma-ray points "
+            f"(quasars and AGN inside a 4FGL error ellipse, mostly by chance, or a 4FGL source's "
+            f"associated counterpart); out of fold the gamma model calls {called} of them blazars. "
+            f"A gamma-ray point weighs heavily: check that "
             f"the 4FGL source belongs to this object (one ellipse can hold several optical sources).")
 
 
@@ -245,7 +251,8 @@ def _sparsest_counts(t: _Trained) -> dict[str, Any]:
         chosen.append(test[sparsest_mask(n_points[test], 0.1)])
     rows = np.concatenate(chosen)
     names, n = np.unique(origins[rows], return_counts=True)
-    return {"n": int(rows.size), "n_blazar": int(t.labels[rows].sum()), "max_points": int(n_points[rows].max()),
+    return {"n": int(rows.size), "n_blazar": int(t.labels[rows].sum()),
+            "max_points": int(n_points[rows].max()),
             "per_origin": {o: int(k) for o, k in zip(names, n)}}
 
 
@@ -260,15 +267,17 @@ def _limit(rows: list[dict[str, Any]]) -> str:
     n_q, q = share("AllWISE + SDSS only", 0)
     n_r, r = share("radio and mm only", 0)
     n_i, i = share("IR + optical only", 1)
-    return (f"Out of fold, blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called blazars "
-            f"(non-blazars with that coverage: {100 * q:.0f} % of {n_q} correct); with all their IR and optical points {100 * i:.0f} % of {n_i} "
-            f"blazars are found. Radio-bearing non-blazars: {100 * r:.0f} % of {n_r} seen in radio/mm only are "
+    return (f"Out of fold, blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called "
+            f"blazars (non-blazars with that coverage: {100 * q:.0f} % of {n_q} correct); with all "
+            f"their IR and optical points {100 * i:.0f} % of {n_i} blazars are found. Radio-bearing "
+            f"non-blazars: {100 * r:.0f} % of {n_r} seen in radio/mm only are "
             f"called non-blazars. Without radio, X-ray or gamma-ray points the SED shape alone decides, and "
             f"it separates the classes far less well than coverage does.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m vo_blazar.model.robustness", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vo_blazar.model.robustness",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--models", default=None, help="model folder root (default: the shipped models)")
     parser.add_argument("--archive", default=None, help="SED archive (default: the shipped one)")
     args = parser.parse_args(argv)
@@ -282,18 +291,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         card["cells_one_class"] = _one_class_cells(trained)
         card["leakage_controlled_by_group"] = _same_coverage_groups(trained)
         # shipped cards written before `vo-blazar train` stored it: the same training SEDs, as catalogued
-        card["input_range"] = input_range(trained.X[trained.trained], trained.ensemble.grid.scaling.missing_value)
+        card["input_range"] = input_range(trained.X[trained.trained],
+                                          trained.ensemble.grid.scaling.missing_value)
         # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
         scaling_kind = (card.get("scaling") or {}).get("kind")
         card["sparsest_10pct_counts"] = _sparsest_counts(trained)
         card["sparsest_within_1sigma"] = sparsest_within_1sigma(card["metrics_sparsest_10pct"],
                                                                 card["metrics_rest_90pct"])
         gamma_limit = _gamma_nonblazar_limit(trained)
-        card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), scaling_kind) + [_limit(rows)]
+        card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), scaling_kind)
+                                + [_limit(rows)]
                                 + ([gamma_limit] if gamma_limit else []))
         write_card(card, card_path)
         for r in rows:
-            print(f"{variant:8s} {r['view']:22s} {r['origin']:15s} n={r['n']:5d} correct {100 * r['correct']:5.1f} %")
+            print(f"{variant:8s} {r['view']:22s} {r['origin']:15s} n={r['n']:5d} "
+                  f"correct {100 * r['correct']:5.1f} %")
         for r in card["leakage_controlled_by_group"]:
             print(f"{variant:8s} same coverage: {r['group']:55s} n={r['n']:5d} ROC AUC {r['roc_auc']:.3f}")
     return 0

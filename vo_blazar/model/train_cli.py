@@ -47,10 +47,12 @@ def _same_coverage_rows(meta, meta_sc) -> np.ndarray:
 
 
 def _counts(y: np.ndarray, meta) -> dict[str, Any]:
-    d: dict[str, Any] = {"n_total": int(y.size), "n_blazar": int(y.sum()), "n_nonblazar": int(y.size - y.sum())}
+    d: dict[str, Any] = {"n_total": int(y.size), "n_blazar": int(y.sum()),
+                         "n_nonblazar": int(y.size - y.sum())}
     info = dict(getattr(meta, "meta", {}) or {})
     d["archive"] = {k: info[k] for k in ("format", "build_command", "registry_version", "radius_arcsec",
-                                         "sources_sha256", "n_sources", "n_points", "n_without_points") if k in info}
+                                         "sources_sha256", "n_sources", "n_points", "n_without_points")
+                     if k in info}
     if meta is not None and "origin" in getattr(meta, "colnames", []):
         origins, n = np.unique(np.asarray(meta["origin"]).astype(str), return_counts=True)
         d["per_origin"] = {o: int(k) for o, k in zip(origins, n)}
@@ -60,9 +62,11 @@ def _counts(y: np.ndarray, meta) -> dict[str, Any]:
 def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", scaling: str = "shape_level",
                  n_folds: int = 10, epochs: int = 20, patience: int = 4, seed: int | None = None,
                  band_dropout: float | None = None, optical_ir_only: float | None = None,
-                 coverage_balance: bool | None = None, out_dir: str | Path | None = None, docs_dir: str | Path | None = None,
+                 coverage_balance: bool | None = None, out_dir: str | Path | None = None,
+                 docs_dir: str | Path | None = None,
                  threads: int | None = None, folds: Sequence[int] | None = None, baselines: bool = True,
-                 archive: str | Path | None = None, loader: Callable | None = None, grid_factory: Callable | None = None,
+                 archive: str | Path | None = None, loader: Callable | None = None,
+                 grid_factory: Callable | None = None,
                  progress: Callable[[str], None] | None = None) -> dict[str, dict[str, Any]]:
     """Cross-validate and ship one ensemble per variant.
 
@@ -151,7 +155,8 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
             counts["n_same_coverage"] = int(len(same["rows"]))
             counts["n_same_coverage_blazar"] = int(np.sum(np.asarray(y)[same["rows"]]))
         card = build_card(result, grid=grid, weights=weights, data_counts=counts, preset=preset,
-                          n_parameters=int(build_model(config, compile=False).count_params()), threads=threads,
+                          n_parameters=int(build_model(config, compile=False).count_params()),
+                          threads=threads,
                           extra={"input_range": input_range(X, grid.scaling.missing_value)})
         grid.save(tmp / GRID_NAME, overwrite=True)
         write_card(card, tmp / CARD_NAME)
@@ -170,7 +175,8 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     return cards
 
 
-def run_same_coverage_study(*, preset: str = "wide", scaling: str = "shape", n_folds: int = 10, epochs: int = 15,
+def run_same_coverage_study(*, preset: str = "wide", scaling: str = "shape", n_folds: int = 10,
+                            epochs: int = 15,
                             patience: int = 3, archive: str | Path | None = None, threads: int | None = None,
                             docs_dir: str | Path | None = None, loader: Callable | None = None,
                             grid_factory: Callable | None = None,
@@ -189,14 +195,16 @@ def run_same_coverage_study(*, preset: str = "wide", scaling: str = "shape", n_f
 
         grid_factory = default_grid
     grid = grid_factory("gamma").with_scaling(scaling)
-    X, y, _ = (loader or (lambda g, v, s: default_loader(g, v, s, archive=archive)))(grid, "gamma", "same_coverage")
+    X, y, _ = (loader or (lambda g, v, s: default_loader(g, v, s, archive=archive)))(
+        grid, "gamma", "same_coverage")
     training = TrainingConfig(n_folds=n_folds, epochs=epochs, patience=patience, band_dropout=0.0,
                               optical_ir_only=0.0, shared_only=0.0, shared_copies=0)
     r = cross_validate(X, y, log_nu=grid.log_frequencies, model_config=get_preset(preset, *grid.shape),
                        training=training, variant="same_coverage", scaling_kind=grid.scaling.kind,
                        missing_value=grid.scaling.missing_value, floor=grid.scaling.floor,
                        saliency_samples=0, progress=progress or log.info)
-    out = {"n": int(len(y)), "n_blazar": int(np.sum(y)), "n_folds": n_folds, "preset": preset, "scaling": scaling,
+    out = {"n": int(len(y)), "n_blazar": int(np.sum(y)), "n_folds": n_folds, "preset": preset,
+           "scaling": scaling,
            "network": r.summary("metrics"), "gradient_boosting": r.baseline_summary("gradient_boosting"),
            "coverage_only": r.baseline_summary("coverage_only"), "wall_seconds": r.wall_seconds}
     if docs_dir is not None:
@@ -222,8 +230,10 @@ def write_docs(docs_dir: str | Path, *, root: str | Path | None = None) -> Path:
         extra[name] = json.loads(p.read_text()) if p.exists() else None
     preset_cards = [read_card(p) for p in sorted((static / "preset_cards").glob("*.json"))]
     path = docs_dir / "model_card.rst"
-    path.write_text(render_rst(cards, tradeoff=extra["tradeoff"], scaling_comparison=extra["scaling_comparison"],
-                               same_coverage_trained=extra["same_coverage_trained"], inference=extra["inference"],
+    path.write_text(render_rst(cards, tradeoff=extra["tradeoff"],
+                               scaling_comparison=extra["scaling_comparison"],
+                               same_coverage_trained=extra["same_coverage_trained"],
+                               inference=extra["inference"],
                                preset_cards=preset_cards), encoding="utf-8")
     return path
 
@@ -240,14 +250,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--patience", type=int, default=4, help="early-stopping patience (default 4)")
     parser.add_argument("--seed", type=int, default=None, help="random seed")
     parser.add_argument("--coverage-balance", action="store_true", default=None,
-                        help="weight training SEDs so both classes weigh the same within each band-coverage pattern")
+                        help="weight training SEDs so both classes weigh the same within each "
+                             "band-coverage pattern")
     parser.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default all cores)")
-    parser.add_argument("--out", default=None, help="model folder root (default: the package's shipped models)")
-    parser.add_argument("--docs", default=None, help="docs folder for model_card.rst and plots (default: none)")
+    parser.add_argument("--out", default=None,
+                        help="model folder root (default: the package's shipped models)")
+    parser.add_argument("--docs", default=None,
+                        help="docs folder for model_card.rst and plots (default: none)")
     parser.add_argument("--archive", default=None, help="SED archive (default: the data set's default path)")
     parser.add_argument("--same-coverage-study", action="store_true",
                         help="instead: train and evaluate only on the twelve shared IR-optical bands")
-    parser.add_argument("--docs-only", action="store_true", help="only regenerate model_card.rst from the cards")
+    parser.add_argument("--docs-only", action="store_true",
+                        help="only regenerate model_card.rst from the cards")
     parser.add_argument("--no-baselines", action="store_true", help="skip the gradient-boosting baselines")
     return parser
 
@@ -259,7 +273,8 @@ def train_command(args: argparse.Namespace) -> int:
         print(write_docs(args.docs or REPO_DOCS, root=args.out))
         return 0
     if args.same_coverage_study:
-        out = run_same_coverage_study(preset=args.preset, scaling=args.scaling, n_folds=args.folds, epochs=args.epochs,
+        out = run_same_coverage_study(preset=args.preset, scaling=args.scaling, n_folds=args.folds,
+                                      epochs=args.epochs,
                                       patience=args.patience, archive=args.archive, threads=args.threads,
                                       docs_dir=args.docs, progress=say)
         for k in ("network", "gradient_boosting", "coverage_only"):
@@ -269,17 +284,20 @@ def train_command(args: argparse.Namespace) -> int:
     cards = run_training(variants=variants, preset=args.preset, scaling=args.scaling, n_folds=args.folds,
                          epochs=args.epochs, patience=args.patience, seed=args.seed, threads=args.threads,
                          coverage_balance=args.coverage_balance,
-                         out_dir=args.out, docs_dir=args.docs, archive=args.archive, baselines=not args.no_baselines,
+                         out_dir=args.out, docs_dir=args.docs, archive=args.archive,
+                         baselines=not args.no_baselines,
                          progress=say)
     for v, c in cards.items():
         m = c["metrics"]
         print(f"{v}: ROC AUC {m['roc_auc']['mean']:.4f} ± {m['roc_auc']['std']:.4f}, "
-              f"blazars {100 * m['accuracy_blazar']['mean']:.1f} %, non-blazars {100 * m['accuracy_nonblazar']['mean']:.1f} %")
+              f"blazars {100 * m['accuracy_blazar']['mean']:.1f} %, "
+              f"non-blazars {100 * m['accuracy_nonblazar']['mean']:.1f} %")
     return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = add_arguments(argparse.ArgumentParser(prog="vo-blazar train", description=__doc__.splitlines()[0]))
+    parser = add_arguments(argparse.ArgumentParser(prog="vo-blazar train",
+                                                   description=__doc__.splitlines()[0]))
     return train_command(parser.parse_args(argv))
 
 

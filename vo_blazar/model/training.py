@@ -49,12 +49,14 @@ def configure_threads(n: int | None = None) -> int:
     return n
 
 
-def check_arrays(X, y, grid_size: int | None = None, channels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def check_arrays(X, y, grid_size: int | None = None,
+                 channels: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Validate the network input: X float (N, L, C) with C = 2 or 3, finite values, y in {0, 1}."""
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 3 or X.shape[2] not in (2, 3):
-        raise InputValueError(f"X must have shape (N, L, 2 or 3) (flux, upper-limit flag[, level]), got {X.shape}")
+        raise InputValueError(f"X must have shape (N, L, 2 or 3) (flux, upper-limit flag[, level]), "
+                              f"got {X.shape}")
     if grid_size is not None and X.shape[1] != grid_size:
         raise InputValueError(f"X has {X.shape[1]} grid cells but the model expects {grid_size}")
     if channels is not None and X.shape[2] != channels:
@@ -113,7 +115,8 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
     for epoch in range(training.epochs):
         t0 = time.perf_counter()
         Xa = X_train
-        if training.band_dropout or training.optical_ir_only or (shared_cells is not None and training.shared_only):
+        if (training.band_dropout or training.optical_ir_only
+                or (shared_cells is not None and training.shared_only)):
             Xa = band_dropout(X_train, log_nu, rng, p_band=training.band_dropout,
                               p_optical_ir=training.optical_ir_only, missing_value=missing_value,
                               shape_scaling=shape, floor=floor, shared_cells=shared_cells,
@@ -195,7 +198,8 @@ class CVResult:
         return float(np.mean([f.threshold for f in self.folds]))
 
     def saliency(self, which: str = "saliency") -> np.ndarray | None:
-        """Fold mean of the per-cell saliency of the flux channel (``"saliency_level"``: the level channel)."""
+        """Fold mean of the per-cell saliency of the flux channel (``"saliency_level"``: the level channel).
+        """
         values = [getattr(f, which) for f in self.folds]
         return np.mean(values, axis=0) if values and values[0] is not None else None
 
@@ -315,11 +319,13 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
         sal = gradient_saliency(model, X[te][:saliency_samples], channel=flux_channels(X.shape[2]))
         base: dict[str, dict[str, Any]] = {}
         if baselines:
-            for name, cls in (("gradient_boosting", GradientBoostingBaseline), ("coverage_only", CoverageBaseline)):
+            for name, cls in (("gradient_boosting", GradientBoostingBaseline),
+                              ("coverage_only", CoverageBaseline)):
                 b = cls(seed=seed, missing_value=missing_value).fit(X[tr], y[tr])
                 pb_val = b.predict_proba(X[va_i])
-                # refit-free threshold: chosen on the validation rows (seen in training, so slightly optimistic);
-                # both classes are there, or the network's roc_threshold above would have raised
+                # refit-free threshold: chosen on the validation rows (seen in training, so slightly
+                # optimistic); both classes are there, or the network's roc_threshold above would have
+                # raised
                 tb = roc_threshold(y[va_i], pb_val)
                 base[name] = {"test": binary_metrics(y[te], b.predict_proba(X[te]), tb)}
                 if sc_te is not None:
@@ -330,7 +336,8 @@ def cross_validate(X, y, *, log_nu, model_config: ModelConfig, training: Trainin
             path = str(save_for_shipping(model, Path(out_dir) / f"fold_{k:02d}.keras"))
         fr = FoldResult(fold=k, n_train=len(tr_i), n_val=len(va_i), n_test=len(te), threshold=thr,
                         platt=platt.to_dict(), metrics=m, metrics_calibrated=m_cal, metrics_sparsest=m_sparse,
-                        metrics_rest=m_rest, metrics_leakage_controlled=m_leak, baselines=base, saliency=sal[:, 0].tolist(),
+                        metrics_rest=m_rest, metrics_leakage_controlled=m_leak, baselines=base,
+                        saliency=sal[:, 0].tolist(),
                         saliency_level=sal[:, 1].tolist() if sal.shape[1] > 1 else None,
                         history=hist, model_path=path)
         result.folds.append(fr)

@@ -70,7 +70,8 @@ class PointSpec:
     conversion: str                  # one of CONVERSIONS
     value: str                       # column name
     error: str | None = None         # symmetric 1-sigma error column (same unit as value, or mag)
-    params: dict[str, Any] = field(default_factory=dict)   # unit, zero_point, band_energy, alpha, index, ecf ...
+    # unit, zero_point, band_energy, alpha, index, ecf ...
+    params: dict[str, Any] = field(default_factory=dict)
     upper_limit: UpperLimitRule | None = None
     correction: str = "none"         # "extinction" (IR-UV dust), "absorption" (soft X-ray nH) or "none"
 
@@ -89,7 +90,8 @@ class Catalogue:
     points: tuple[PointSpec, ...]
     radius: u.Quantity | None = None       # fixed query radius; None -> the user's radius
     match: str = "cone"                    # "cone", "nearest" (keep the closest row) or "ellipse"
-    ellipse: dict[str, Any] | None = None  # {"semi_major": col, "semi_minor": col, "angle": col, "unit": "deg"}
+    # {"semi_major": col, "semi_minor": col, "angle": col, "unit": "deg"}
+    ellipse: dict[str, Any] | None = None
     epoch_column: str | None = None        # MJD column
     epoch_mjd: float | None = None         # fixed epoch (survey mid-point) when no column
     name_column: str | None = None

@@ -78,7 +78,8 @@ class Registry(Mapping):
         self._cats: dict[str, Catalogue] = {}
         for cat in catalogues:
             if cat.name in self._cats:
-                raise RegistryError(f"catalogue {cat.name!r}: name appears twice in {source or 'the registry'}")
+                raise RegistryError(f"catalogue {cat.name!r}: name appears twice in "
+                                    f"{source or 'the registry'}")
             self._cats[cat.name] = cat
         self.version = str(version)
         self.source = source
@@ -324,7 +325,8 @@ def _catalogue(raw: Any, index: int) -> Catalogue:
         if not raw.get(key):
             raise _err(name, key, "missing")
     if raw["waveband"] not in WAVEBANDS:
-        raise _err(name, "waveband", f"unknown waveband {raw['waveband']!r}; expected one of {list(WAVEBANDS)}")
+        raise _err(name, "waveband",
+                   f"unknown waveband {raw['waveband']!r}; expected one of {list(WAVEBANDS)}")
 
     acc = raw["access"]
     if not isinstance(acc, Mapping) or acc.get("kind") not in _ACCESS_KINDS:
@@ -358,9 +360,11 @@ def _catalogue(raw: Any, index: int) -> Catalogue:
             raise _err(name, "ellipse.unit", "must be an angle unit")
         counterpart = ellipse.get("counterpart")
         if counterpart is not None and (not isinstance(counterpart, Sequence) or isinstance(counterpart, str)
-                                        or len(counterpart) != 2 or not all(isinstance(c, str) for c in counterpart)):
+                                        or len(counterpart) != 2
+                                        or not all(isinstance(c, str) for c in counterpart)):
             raise _err(name, "ellipse.counterpart",
-                       f"expected the two column names [ra, dec] (deg) of the associated counterpart, got {counterpart!r}")
+                       f"expected the two column names [ra, dec] (deg) of the associated counterpart, "
+                       f"got {counterpart!r}")
     elif ellipse is not None:
         raise _err(name, "ellipse", "only meaningful with match 'ellipse'")
 

@@ -94,7 +94,8 @@ def _select(catalogs) -> tuple[list[Catalogue], object]:
     names = [c for c in catalogs if not isinstance(c, Catalogue)]
     for c in names:
         if not isinstance(c, str):
-            raise InputTypeError(f"catalogs must be registry names or Catalogue records, got {type(c).__name__}")
+            raise InputTypeError(f"catalogs must be registry names or Catalogue records, "
+                                 f"got {type(c).__name__}")
     chosen = dict(zip(names, registry.select(names))) if names else {}
     return [c if isinstance(c, Catalogue) else chosen[c] for c in catalogs], registry
 
@@ -120,7 +121,8 @@ def _keep_matches(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: 
     pos = SkyCoord(*catalogue_positions(catalogue, rows), unit="deg", frame="icrs")
     sep = targets.separation(pos)
     if catalogue.match == "ellipse" and catalogue.ellipse:
-        keep = _inside_ellipse(catalogue, rows, pos, targets) | _near_counterpart(catalogue, rows, targets, radius)
+        keep = (_inside_ellipse(catalogue, rows, pos, targets)
+                | _near_counterpart(catalogue, rows, targets, radius))
     else:
         keep = np.asarray(sep <= _query_radius(catalogue, radius))
     if catalogue.match == "nearest" and keep.any():
@@ -243,7 +245,8 @@ def _finish(sed, target, radius, catalogues, failures, provenance, offline, regi
 
 
 def _provenance(catalogue: Catalogue, access: CatalogueAccess) -> str:
-    where = "offline snapshot" if access.name == "snapshot" else (catalogue.access.url or catalogue.access.table)
+    where = ("offline snapshot" if access.name == "snapshot"
+             else (catalogue.access.url or catalogue.access.table))
     return f"{catalogue.reference}; via {access.name}: {where}"
 
 
@@ -318,11 +321,13 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
     offline = offline_mode(offline)
     keys = _memory_keys(targets, radius, catalogues, registry, offline) if access is None and cache else None
     if keys is None:
-        return _build_many(targets, radius, catalogues, registry, offline, access or default_access(offline, cache=cache))
+        return _build_many(targets, radius, catalogues, registry, offline,
+                           access or default_access(offline, cache=cache))
     seds = [sed_memory.get(key) for key in keys]
     todo = [i for i, sed in enumerate(seds) if sed is None]
     if todo:
-        built = _build_many(targets[todo], radius, catalogues, registry, offline, default_access(offline, cache=cache))
+        built = _build_many(targets[todo], radius, catalogues, registry, offline,
+                            default_access(offline, cache=cache))
         for i, sed in zip(todo, built):
             seds[i] = sed
             if not sed.meta["failures"]:

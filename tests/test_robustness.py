@@ -80,3 +80,19 @@ def test_sparsest_counts_re_derive_the_trainings_selection(variant):
     assert counts["n"] == sum(f["n"] for f in per_fold)
     assert counts["max_points"] == max(f["max_points"] for f in per_fold)
     assert sum(counts["per_origin"].values()) == counts["n"] and 0 < counts["n_blazar"] < counts["n"]
+
+
+def test_routed_table_answers_like_classify():
+    from vo_blazar.model.card import read_card
+    cards = {v: read_card(MODELS_DIR / v / "model_card.json") for v in ("gamma", "nogamma")}
+    routed = cards["gamma"]["coverage_robustness_routed"]
+    assert routed == cards["nogamma"]["coverage_robustness_routed"]
+    catalogued = [r for r in routed if r["view"] == "as catalogued"]
+    assert sum(r["n"] for r in catalogued) == cards["gamma"]["data"]["n_total"]   # every source answered once
+    assert 0 < sum(r["n_gamma_model"] for r in catalogued) < cards["gamma"]["data"]["n_total"]
+    # a view that keeps no gamma-ray point is answered by the no-gamma model alone: its card's rows
+    radio_only = [r for r in routed if r["view"] == "radio and mm only"]
+    assert all(r["n_gamma_model"] == 0 for r in radio_only)
+    nogamma_rows = [r for r in cards["nogamma"]["coverage_robustness"] if r["view"] == "radio and mm only"]
+    key = lambda r: (r["origin"], r["n"], round(r["correct"], 9))   # noqa: E731
+    assert sorted(map(key, radio_only)) == sorted(map(key, nogamma_rows))

@@ -278,6 +278,19 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
             "Paper (Fraga et al.): with gamma 95.4 ± 0.8 % blazars, 94.4 ± 0.9 % non-blazars; without "
             "gamma 94.0 ± 0.6 / 92.5 ± 0.7 %; ROC AUC ≈ 0.98, PR AUC > 0.97 (on a different, "
             "VOU-Blazars-built data set).", ""]
+    routed = cards[0].get("coverage_robustness_routed")
+    if routed:
+        out += ["As ``classify`` answers", "-----------------------", "",
+                "``classify`` sends an SED with a gamma-ray point to the gamma model and any other SED to the "
+                "no-gamma model. The same routing, out of fold (``python -m vo_blazar.model.robustness``): every "
+                "labelled source, as catalogued and in reduced views of its photometry, answered by the fold "
+                "model of the routed variant that never saw it, at that fold's threshold. *gamma model* counts "
+                "the sources routed to it; *correct* is the fraction of blazars called blazars (label 1) or of "
+                "non-blazars called non-blazars (label 0). The per-variant tables further down ask each model "
+                "about every view, including views ``classify`` never sends to it.", "",
+                _table(["view", "labelled from", "label", "n", "gamma model", "correct %"],
+                       [[r["view"], r["origin"], str(r["label"]), str(r["n"]), str(r["n_gamma_model"]),
+                         f"{100 * r['correct']:.1f}"] for r in routed]), ""]
     for c in cards:
         v = c["variant"]
         d = c["data"]

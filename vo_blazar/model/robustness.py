@@ -142,23 +142,30 @@ def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None 
     return _coverage_rows(_load(variant, directory, archive))
 
 
-def _coverage_rows(t: _Trained) -> list[dict[str, Any]]:
+def _view_keep(t: _Trained, view: str) -> np.ndarray:
+    """The points a view keeps."""
+    return VIEWS[view](t.points, t.lognu)
+
+
+def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
+    """Per view: the sources it can classify (``use``), their out-of-fold calibrated ``p`` and
+    ``is_blazar`` at their fold's threshold, and whether the view keeps a gamma-ray point."""
     card = t.ensemble.card
     labels = t.labels
-    origins = np.asarray(t.sources["origin"]).astype(str)
     thresholds = np.asarray(card["threshold_per_fold"], float)
-    out = []
-    for view, select in VIEWS.items():
-        X, has = _encode(t.ensemble.grid, t.sources, t.points, select(t.points, t.lognu)) \
+    src = np.asarray(t.points["source"])
+    out = {}
+    for view in VIEWS:
+        keep = _view_keep(t, view)
+        X, has = _encode(t.ensemble.grid, t.sources, t.points, keep) \
             if view != "as catalogued" else (t.X, t.trained)
         if view == "AllWISE + SDSS only":   # both surveys present, not just one of them
             cats = np.asarray(t.points["catalog"]).astype(str)
             for name in ("AllWISE", "SDSS"):
-                has &= np.bincount(np.asarray(t.points["source"])[cats == name], minlength=len(t.sources)) > 0
+                has &= np.bincount(src[cats == name], minlength=len(t.sources)) > 0
         use = np.flatnonzero(has & (t.fold_of >= 0))
         p_raw_folds = t.ensemble.predict_folds(X[use], calibrated=False)
         p = _out_of_fold(t.ensemble.calibrate_folds(p_raw_folds), t.fold_of[use])
-        is_blazar = p >= thresholds[t.fold_of[use]]
         if view == "as catalogued":
             # the card's per-fold AUC is of the raw outputs: calibration can saturate confident
             # predictions to ties at 1.0 and shift the AUC by more than float noise
@@ -170,13 +177,54 @@ def _coverage_rows(t: _Trained) -> list[dict[str, Any]]:
                     raise ModelError(f"{t.variant} fold {k}: re-derived ROC AUC {auc:.5f} differs from "
                                      f"the card's {fold['metrics']['roc_auc']:.5f}; archive and models "
                                      "do not match the card")
-        for origin in dict.fromkeys(origins[use]):
-            m = origins[use] == origin
-            label = int(labels[use][m][0])
-            frac = float(is_blazar[m].mean())
-            out.append({"view": view, "origin": origin, "label": label, "n": int(m.sum()),
-                        "classified_blazar": frac, "correct": frac if label else 1.0 - frac,
-                        "mean_p": float(p[m].mean())})
+        has_gamma = np.bincount(src[keep & (t.lognu > GAMMA_LOG_NU)], minlength=len(t.sources)) > 0
+        out[view] = {"use": use, "p": p, "is_blazar": p >= thresholds[t.fold_of[use]],
+                     "has_gamma": has_gamma}
+    return out
+
+
+def _rows(sources: Table, view: str, use: np.ndarray, p: np.ndarray, is_blazar: np.ndarray,
+          extra: dict[str, np.ndarray] | None = None) -> list[dict[str, Any]]:
+    """One row per label origin: how many of ``use`` were classified correctly."""
+    labels = np.asarray(sources["label"], int)[use]
+    origins = np.asarray(sources["origin"]).astype(str)[use]
+    out = []
+    for origin in dict.fromkeys(origins):
+        m = origins == origin
+        label = int(labels[m][0])
+        frac = float(is_blazar[m].mean())
+        row = {"view": view, "origin": origin, "label": label, "n": int(m.sum()),
+               "classified_blazar": frac, "correct": frac if label else 1.0 - frac, "mean_p": float(p[m].mean())}
+        row.update({k: int(v[m].sum()) for k, v in (extra or {}).items()})
+        out.append(row)
+    return out
+
+
+def _coverage_rows(t: _Trained, predictions: dict[str, dict[str, np.ndarray]] | None = None
+                   ) -> list[dict[str, Any]]:
+    predictions = predictions or _view_predictions(t)
+    return [row for view, v in predictions.items()
+            for row in _rows(t.sources, view, v["use"], v["p"], v["is_blazar"])]
+
+
+def _routed_rows(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict]) -> list[dict[str, Any]]:
+    """The views as `vo_blazar.classify` answers them: a source whose view keeps a gamma-ray point
+    goes to the gamma model, any other to the no-gamma model, each prediction out of fold."""
+    (tg, pg), (tn, pn) = gamma, nogamma
+    out = []
+    for view in VIEWS:
+        n_sources = len(tg.sources)
+        p = np.full(n_sources, np.nan)
+        is_blazar = np.zeros(n_sources, bool)
+        by_gamma = np.zeros(n_sources, bool)
+        answered = np.zeros(n_sources, bool)
+        for (t, v), gamma_model in (((tn, pn[view]), False), ((tg, pg[view]), True)):
+            route = v["has_gamma"][v["use"]] == gamma_model
+            rows = v["use"][route]
+            p[rows], is_blazar[rows] = v["p"][route], v["is_blazar"][route]
+            by_gamma[rows], answered[rows] = gamma_model, True
+        use = np.flatnonzero(answered)
+        out += _rows(tg.sources, view, use, p[use], is_blazar[use], {"n_gamma_model": by_gamma[use]})
     return out
 
 
@@ -257,7 +305,7 @@ def _sparsest_counts(t: _Trained) -> dict[str, Any]:
 
 
 def _limit(rows: list[dict[str, Any]]) -> str:
-    """The known limit that the robustness table measures, in one sentence."""
+    """The known limit that the routed robustness table measures, in one sentence."""
     def share(view: str, label: int) -> tuple[int, float]:
         sel = [r for r in rows if r["view"] == view and r["label"] == label]
         n = sum(r["n"] for r in sel)
@@ -267,7 +315,8 @@ def _limit(rows: list[dict[str, Any]]) -> str:
     n_q, q = share("AllWISE + SDSS only", 0)
     n_r, r = share("radio and mm only", 0)
     n_i, i = share("IR + optical only", 1)
-    return (f"Out of fold, blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called "
+    return (f"Out of fold, as classify answers (gamma model when a gamma-ray point is present, else the "
+            f"no-gamma model), blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called "
             f"blazars (non-blazars with that coverage: {100 * q:.0f} % of {n_q} correct); with all "
             f"their IR and optical points {100 * i:.0f} % of {n_i} blazars are found. Radio-bearing "
             f"non-blazars: {100 * r:.0f} % of {n_r} seen in radio/mm only are "
@@ -282,25 +331,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--archive", default=None, help="SED archive (default: the shipped one)")
     args = parser.parse_args(argv)
     root = Path(args.models) if args.models else MODELS_DIR
+    loaded = {}
     for variant in VARIANTS:
         trained = _load(variant, root / variant, args.archive)
-        rows = _coverage_rows(trained)
+        loaded[variant] = (trained, _view_predictions(trained))
+    routed = _routed_rows(loaded["gamma"], loaded["nogamma"])
+    for variant, (trained, predictions) in loaded.items():
+        rows = _coverage_rows(trained, predictions)
         card_path = root / variant / CARD_NAME
         card = read_card(card_path)
         card["coverage_robustness"] = rows
+        card["coverage_robustness_routed"] = routed
         card["cells_one_class"] = _one_class_cells(trained)
         card["leakage_controlled_by_group"] = _same_coverage_groups(trained)
         # shipped cards written before `vo-blazar train` stored it: the same training SEDs, as catalogued
         card["input_range"] = input_range(trained.X[trained.trained],
                                           trained.ensemble.grid.scaling.missing_value)
-        # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
-        scaling_kind = (card.get("scaling") or {}).get("kind")
         card["sparsest_10pct_counts"] = _sparsest_counts(trained)
         card["sparsest_within_1sigma"] = sparsest_within_1sigma(card["metrics_sparsest_10pct"],
                                                                 card["metrics_rest_90pct"])
+        # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
+        scaling_kind = (card.get("scaling") or {}).get("kind")
         gamma_limit = _gamma_nonblazar_limit(trained)
         card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), scaling_kind)
-                                + [_limit(rows)]
+                                + [_limit(routed)]
                                 + ([gamma_limit] if gamma_limit else []))
         write_card(card, card_path)
         for r in rows:
@@ -308,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"correct {100 * r['correct']:5.1f} %")
         for r in card["leakage_controlled_by_group"]:
             print(f"{variant:8s} same coverage: {r['group']:55s} n={r['n']:5d} ROC AUC {r['roc_auc']:.3f}")
+    for r in routed:
+        print(f"routed   {r['view']:22s} {r['origin']:15s} n={r['n']:5d} (gamma model {r['n_gamma_model']:5d}) "
+              f"correct {100 * r['correct']:5.1f} %")
     return 0
 
 

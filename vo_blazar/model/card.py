@@ -281,13 +281,14 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
     routed = cards[0].get("coverage_robustness_routed")
     if routed:
         out += ["As ``classify`` answers", "-----------------------", "",
-                "``classify`` sends an SED with a gamma-ray point to the gamma model and any other SED to the "
-                "no-gamma model. The same routing, out of fold (``python -m vo_blazar.model.robustness``): every "
-                "labelled source, as catalogued and in reduced views of its photometry, answered by the fold "
-                "model of the routed variant that never saw it, at that fold's threshold. *gamma model* counts "
-                "the sources routed to it; *correct* is the fraction of blazars called blazars (label 1) or of "
-                "non-blazars called non-blazars (label 0). The per-variant tables further down ask each model "
-                "about every view, including views ``classify`` never sends to it.", "",
+                "``classify`` sends an SED with a gamma-ray point to the gamma model and any other SED "
+                "to the no-gamma model. The same routing, out of fold (``python -m "
+                "vo_blazar.model.robustness``): every labelled source, as catalogued and in reduced views "
+                "of its photometry, answered by the fold model of the routed variant that never saw it, at "
+                "that fold's threshold. *gamma model* counts the sources routed to it; *correct* is the "
+                "fraction of blazars called blazars (label 1) or of non-blazars called non-blazars (label "
+                "0). The per-variant tables further down ask each model about every view, including views "
+                "``classify`` never sends to it.", "",
                 _table(["view", "labelled from", "label", "n", "gamma model", "correct %"],
                        [[r["view"], r["origin"], str(r["label"]), str(r["n"]), str(r["n_gamma_model"]),
                          f"{100 * r['correct']:.1f}"] for r in routed]), ""]
@@ -478,5 +479,8 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                 "machine (2 CPU cores shared with other jobs); single SEDs use a traced graph call, batches "
                 "``Model.predict``.", "",
                 _table(list(inference[0].keys()), [[str(v) for v in r.values()] for r in inference]), ""]
-    out += ["Known limits", "------------", ""] + [f"* {t}" for t in cards[0]["known_limits"]] + [""]
+    # limits every card states once, then each variant's own (its measured figures differ)
+    shared = [t for t in cards[0]["known_limits"] if all(t in c["known_limits"] for c in cards)]
+    own = [f"* (``{c['variant']}`` model) {t}" for c in cards for t in c["known_limits"] if t not in shared]
+    out += ["Known limits", "------------", ""] + [f"* {t}" for t in shared] + own + [""]
     return "\n".join(out)

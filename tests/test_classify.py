@@ -250,3 +250,16 @@ def test_points_in_a_cell_only_one_class_filled_are_named(ensembles, monkeypatch
     res = classify_sed([sed, synthetic_sed(*RADIO_TO_XRAY)], ensembles=ensembles)
     assert f"points in {grid.labels[j]}, filled only for training blazars" in res["warnings"][0]
     assert "filled only for training" not in res["warnings"][1]
+
+
+def test_ignored_points_are_named_and_counted_by_reason(ensembles):
+    freqs = [1e7, 1.4e9, 5e9, 1.4e14, 5e14, 2.4e17, 6e14]       # 1e7 Hz lies below the tiny grids
+    fluxes = [1e-15, 1e-14, 2e-14, 1e-12, 2e-12, 1e-12, np.nan]  # a point without a flux
+    sed = make_sed({"frequency": np.asarray(freqs) * u.Hz, "nufnu": np.asarray(fluxes) * NUFNU_UNIT,
+                    "upper_limit": np.zeros(7, bool),
+                    "catalog": ["SYNTH-LOW", "A", "B", "C", "D", "E", "F"],
+                    "band": ["10 MHz", "a", "b", "c", "d", "e", "f"]},
+                   target=SkyCoord(10, 20, unit="deg"))
+    warnings = classify_sed(sed, ensembles=ensembles)["warnings"][0]
+    assert "1 point(s) off the model grid were ignored (SYNTH-LOW 10 MHz)" in warnings
+    assert "1 point(s) without a finite, positive frequency and flux were ignored" in warnings

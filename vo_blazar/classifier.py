@@ -82,6 +82,21 @@ def _sparse_warning(ensemble) -> str:
         return ""
 
 
+def _off_grid_points(sed: Table, grid) -> tuple[int, str]:
+    """How many of the SED's usable points fall on no grid cell, and their "catalogue band" names.
+
+    E.g. PanSTARRS y, left out of the shipped grids (``vo_blazar.grid.build.EXCLUDED_POINTS``).
+    """
+    freq, flux, _ = sed_arrays(sed)
+    with np.errstate(invalid="ignore"):
+        usable = np.isfinite(freq) & (freq > 0) & np.isfinite(flux) & (flux > 0)
+    off = np.zeros(freq.size, bool)
+    off[usable] = grid.cell_index(freq[usable] * u.Hz) < 0
+    names = dict.fromkeys(f"{c} {b}".strip() for c, b in
+                          zip(np.asarray(sed["catalog"])[off], np.asarray(sed["band"])[off]))
+    return int(off.sum()), ", ".join(names)
+
+
 def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
     """Per encoded SED: its points in cells that only one class filled in training (model card)."""
     cells = ensemble.card.get("cells_one_class") or {}
@@ -222,7 +237,12 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                 warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence{sparse_note}")
             dropped = int(report.dropped_per_sed[k])
             if dropped:
-                warnings_[i].append(f"{dropped} point(s) off the model grid were ignored")
+                n_off, names = _off_grid_points(seds[i], ensemble.grid)
+                if n_off:
+                    warnings_[i].append(f"{n_off} point(s) off the model grid were ignored ({names})")
+                if dropped > n_off:
+                    warnings_[i].append(f"{dropped - n_off} point(s) without a finite, positive frequency "
+                                        "and flux were ignored")
             if name == "nogamma" and gamma is False and has_gamma[i]:
                 warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
             if ir_optical_only[i]:

@@ -198,8 +198,9 @@ def same_coverage_evaluation(sources: Table, points: Table) -> dict:
 
 def auc_by_group(classes: np.ndarray, origins: np.ndarray, y: np.ndarray, p: np.ndarray,
                  min_sources: int = 10) -> list[tuple[str, int, float]]:
-    """ROC AUC of each blazar class against all non-blazars, and of all blazars against each
-    non-blazar origin: ``(group, sources in the group, AUC)``; groups under ``min_sources`` left out.
+    """ROC AUC per blazar class (against all non-blazars) and per non-blazar origin (against all blazars).
+
+    Rows ``(group, sources in the group, AUC)``; groups under ``min_sources`` are left out.
     """
     rows = []
     neg, pos = y == 0, y == 1
@@ -239,10 +240,10 @@ def completeness_check(sources: Table, points: Table) -> list[tuple[str, int, in
                          int(y.sum()), _mean_std(cv_auc(_standardised_with_flags(sed_shape(M)), y, "mlp"))))
     idx, M = shared_band_matrix(sources, points)
     y = y_all[idx]
-    zero_point = {(c, p.band): p.params.get("zero_point") for c in ("2MASS", "AllWISE")
-                  for p in get_catalogue(c).points}
-    ab_offset = np.array([np.log10((3631 * u.Jy / zero_point[b]).to_value(u.one)) if b in zero_point else 0.0
-                          for b in SHARED_BANDS])
+    vega_zero_point = {(name, spec.band): spec.params["zero_point"] for name in ("2MASS", "AllWISE")
+                       for spec in get_catalogue(name).points}
+    ab_offset = np.array([np.log10((3631 * u.Jy / vega_zero_point[key]).to_value(u.one))
+                          if key in vega_zero_point else 0.0 for key in SHARED_BANDS])
     M = M + np.outer(y == 1, ab_offset)
     for model, name in (("hgb", "gradient boosting"), ("mlp", "MLP")):
         rows.append((f"all twelve, blazars' Vega magnitudes read as AB: {name}", idx.size, int(y.sum()),

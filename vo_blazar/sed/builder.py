@@ -151,17 +151,26 @@ def _inside_ellipse(catalogue: Catalogue, rows: Table, pos: SkyCoord, target: Sk
     return np.isfinite(r2) & (r2 <= 1.0)
 
 
+_NO_COUNTERPART_COLUMNS: set[str] = set()   # catalogues already warned about
+
+
 def _near_counterpart(catalogue: Catalogue, rows: Table, target: SkyCoord, radius: u.Quantity) -> np.ndarray:
     """Rows whose associated counterpart (the catalogue's own association, e.g. 4FGL's
     ``RA_Counterpart``) lies within ``radius`` of the target.
 
     A real counterpart falls outside the 95 % ellipse 5 % of the time (BL Lacertae itself lies 43"
-    from 4FGL J2202.7+4216, whose ellipse is 31" across); the catalogue's association keeps it.
-    Rows without an association, or a service that does not return the columns, fall back to the
-    ellipse alone.
+    from 4FGL J2202.7+4216, whose 95 % ellipse has a 31" semi-major axis); the catalogue's
+    association keeps it. Rows without an association fall back to the ellipse alone, and so does
+    a service that does not return the columns (logged once per catalogue).
     """
     columns = (catalogue.ellipse or {}).get("counterpart")
-    if not columns or not all(c in rows.colnames for c in columns):
+    if not columns:
+        return np.zeros(len(rows), bool)
+    if not all(c in rows.colnames for c in columns):
+        if catalogue.name not in _NO_COUNTERPART_COLUMNS:
+            _NO_COUNTERPART_COLUMNS.add(catalogue.name)
+            log.warning(f"{catalogue.name}: the service returned no {'/'.join(columns)} columns; "
+                        "matching by the error ellipse alone")
         return np.zeros(len(rows), bool)
     ra, dec = (np.ma.filled(np.ma.asarray(rows[c], dtype=float), np.nan) for c in columns)
     has = np.isfinite(ra) & np.isfinite(dec)

@@ -82,19 +82,10 @@ def _sparse_warning(ensemble) -> str:
         return ""
 
 
-def _off_grid_points(sed: Table, grid) -> tuple[int, str]:
-    """How many of the SED's usable points fall on no grid cell, and their "catalogue band" names.
-
-    E.g. PanSTARRS y, left out of the shipped grids (``vo_blazar.grid.build.EXCLUDED_POINTS``).
-    """
-    freq, flux, _ = sed_arrays(sed)
-    with np.errstate(invalid="ignore"):
-        usable = np.isfinite(freq) & (freq > 0) & np.isfinite(flux) & (flux > 0)
-    off = np.zeros(freq.size, bool)
-    off[usable] = grid.cell_index(freq[usable] * u.Hz) < 0
-    names = dict.fromkeys(f"{c} {b}".strip() for c, b in
-                          zip(np.asarray(sed["catalog"])[off], np.asarray(sed["band"])[off]))
-    return int(off.sum()), ", ".join(names)
+def _point_names(sed: Table, positions: np.ndarray) -> str:
+    """"catalogue band" of the SED's rows at ``positions``, each name once."""
+    return ", ".join(dict.fromkeys(f"{c} {b}".strip() for c, b in
+                                   zip(np.asarray(sed["catalog"])[positions], np.asarray(sed["band"])[positions])))
 
 
 def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
@@ -176,6 +167,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         except (InputValueError, InputTypeError) as exc:
             raise type(exc)(f"SED #{i}: {exc}") from exc
         freq.append(f); flux.append(v); ul.append(lim); owner.append(np.full(f.size, i, np.int64))
+    start = np.cumsum([0] + [a.size for a in freq])[:-1]    # each SED's first row in the flat arrays
     freq, flux, ul, owner = (np.concatenate(a) for a in (freq, flux, ul, owner))
     with np.errstate(invalid="ignore", divide="ignore"):
         good = np.isfinite(freq) & (freq > 0) & np.isfinite(flux) & (flux > 0)
@@ -222,6 +214,10 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         take = local[owner] >= 0
         X, report = ensemble.grid.encode_points(freq[take], flux[take], ul[take], local[owner[take]],
                                                 rows.size)
+        # usable points on no grid cell (e.g. PanSTARRS y, left out of the shipped grids), named below
+        off_grid = np.zeros(freq.size, bool)
+        off_grid[take & good] = ensemble.grid.cell_index(freq[take & good] * u.Hz) < 0
+        n_off_grid = np.bincount(owner[off_grid], minlength=n)
         mean, std = ensemble.predict(X)
         unusual = ensemble.unusual_cells(X)
         one_class = _one_class_warnings(ensemble, X)
@@ -236,13 +232,13 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
             if n_points[i] < MIN_POINTS:
                 warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence{sparse_note}")
             dropped = int(report.dropped_per_sed[k])
-            if dropped:
-                n_off, names = _off_grid_points(seds[i], ensemble.grid)
-                if n_off:
-                    warnings_[i].append(f"{n_off} point(s) off the model grid were ignored ({names})")
-                if dropped > n_off:
-                    warnings_[i].append(f"{dropped - n_off} point(s) without a finite, positive frequency "
-                                        "and flux were ignored")
+            if n_off_grid[i]:
+                mine = np.flatnonzero(off_grid[start[i]:start[i] + len(seds[i])])
+                warnings_[i].append(f"{n_off_grid[i]} point(s) off the model grid were ignored "
+                                    f"({_point_names(seds[i], mine)})")
+            if dropped > n_off_grid[i]:
+                warnings_[i].append(f"{dropped - n_off_grid[i]} point(s) without a finite, positive frequency "
+                                    "and flux were ignored")
             if name == "nogamma" and gamma is False and has_gamma[i]:
                 warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
             if ir_optical_only[i]:

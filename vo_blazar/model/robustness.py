@@ -13,9 +13,13 @@ fold models the questions a user meets in practice, each on SEDs the answering m
 * the same sources *without radio and mm points* (log nu < 12 removed);
 * the same sources *with radio and mm points only* (e.g. a radio-loud quasar with its NVSS point).
 
-On the same-coverage subset (all twelve shared IR-optical bands, encoded with those bands only)
-it also reports the ROC AUC per blazar class and per non-blazar origin: which sources the shape
-alone fails to separate.
+Each variant answers every view; the *routed* table answers each view as `vo_blazar.classify`
+does (the gamma model when the view keeps a gamma-ray point, else the no-gamma model), which is
+what a user gets. On the same-coverage subset (all twelve shared IR-optical bands, encoded with
+those bands only) the module also reports the ROC AUC per blazar class and per non-blazar origin:
+which sources the shape alone fails to separate. The command also refreshes the card entries
+measured after training: the training input range, the sparsest-10 % composition and the known
+limits built from these tables.
 
 Each source is predicted by the fold model whose test part held it, at that fold's threshold (as
 in the cross-validation). The folds are re-derived from the model card's seed, and the per-fold

@@ -18,8 +18,8 @@ does (the gamma model when the view keeps a gamma-ray point, else the no-gamma m
 what a user gets. On the same-coverage subset (all twelve shared IR-optical bands, encoded with
 those bands only) the module also reports the ROC AUC per blazar class and per non-blazar origin:
 which sources the shape alone fails to separate. The command also refreshes the card entries
-measured after training: the training input range, the sparsest-10 % composition and the known
-limits built from these tables.
+measured after training: the sparsest-10 % composition and the known limits built from these
+tables.
 
 Each source is predicted by the fold model whose test part held it, at that fold's threshold (as
 in the cross-validation). The folds are re-derived from the model card's seed, and the per-fold
@@ -48,7 +48,6 @@ from ..grid.frequency_grid import GAMMA_LOG_NU
 from .card import known_limits, read_card, sparsest_within_1sigma, write_card
 from .ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
 from .evaluation import sparsest_mask
-from .network import input_range
 
 __all__ = ["VIEWS", "coverage_robustness", "same_coverage_by_group", "one_class_cells", "main"]
 
@@ -94,11 +93,6 @@ class _Trained:
     @property
     def labels(self) -> np.ndarray:
         return np.asarray(self.sources["label"], int)
-
-    def out_of_fold(self, X: np.ndarray, use: np.ndarray, *, calibrated: bool = True) -> np.ndarray:
-        """P(blazar) of rows ``use`` of ``X``, each from the fold model that never saw that source."""
-        p_folds = self.ensemble.predict_folds(X[use], calibrated=calibrated)
-        return _out_of_fold(p_folds, self.fold_of[use])
 
 
 def _load(variant: str, directory: str | Path | None, archive: str | Path | None) -> _Trained:
@@ -146,11 +140,6 @@ def coverage_robustness(variant: str = "gamma", *, directory: str | Path | None 
     return _coverage_rows(_load(variant, directory, archive))
 
 
-def _view_keep(t: _Trained, view: str) -> np.ndarray:
-    """The points a view keeps."""
-    return VIEWS[view](t.points, t.lognu)
-
-
 def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
     """Per view: the sources it can classify (``use``), their out-of-fold calibrated ``p`` and
     ``is_blazar`` at their fold's threshold, and whether the view keeps a gamma-ray point."""
@@ -160,7 +149,7 @@ def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
     src = np.asarray(t.points["source"])
     out = {}
     for view in VIEWS:
-        keep = _view_keep(t, view)
+        keep = VIEWS[view](t.points, t.lognu)
         X, has = _encode(t.ensemble.grid, t.sources, t.points, keep) \
             if view != "as catalogued" else (t.X, t.trained)
         if view == "AllWISE + SDSS only":   # both surveys present, not just one of them
@@ -212,24 +201,25 @@ def _coverage_rows(t: _Trained, predictions: dict[str, dict[str, np.ndarray]] | 
             for row in _rows(t.sources, view, v["use"], v["p"], v["is_blazar"])]
 
 
-def _routed_rows(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict]) -> list[dict[str, Any]]:
-    """The views as `vo_blazar.classify` answers them: a source whose view keeps a gamma-ray point
-    goes to the gamma model, any other to the no-gamma model, each prediction out of fold."""
-    (tg, pg), (tn, pn) = gamma, nogamma
+def _routed_rows(sources: Table, gamma: dict[str, dict[str, np.ndarray]],
+                 nogamma: dict[str, dict[str, np.ndarray]]) -> list[dict[str, Any]]:
+    """The views as `vo_blazar.classify` answers them, from each variant's `_view_predictions`: a
+    source whose view keeps a gamma-ray point goes to the gamma model, any other to the no-gamma
+    model, each prediction out of fold."""
     out = []
     for view in VIEWS:
-        n_sources = len(tg.sources)
+        n_sources = len(sources)
         p = np.full(n_sources, np.nan)
         is_blazar = np.zeros(n_sources, bool)
         by_gamma = np.zeros(n_sources, bool)
         answered = np.zeros(n_sources, bool)
-        for (t, v), gamma_model in (((tn, pn[view]), False), ((tg, pg[view]), True)):
+        for v, gamma_model in ((nogamma[view], False), (gamma[view], True)):
             route = v["has_gamma"][v["use"]] == gamma_model
             rows = v["use"][route]
             p[rows], is_blazar[rows] = v["p"][route], v["is_blazar"][route]
             by_gamma[rows], answered[rows] = gamma_model, True
         use = np.flatnonzero(answered)
-        out += _rows(tg.sources, view, use, p[use], is_blazar[use], {"n_gamma_model": by_gamma[use]})
+        out += _rows(sources, view, use, p[use], is_blazar[use], {"n_gamma_model": by_gamma[use]})
     return out
 
 
@@ -249,7 +239,7 @@ def _same_coverage_groups(t: _Trained) -> list[dict[str, Any]]:
     smask, pmask = same_coverage(t.sources, t.points)
     X, has = _encode(t.ensemble.grid, t.sources, t.points, pmask)
     use = np.flatnonzero(smask & has & (t.fold_of >= 0))
-    p = t.out_of_fold(X, use, calibrated=False)
+    p = _out_of_fold(t.ensemble.predict_folds(X[use], calibrated=False), t.fold_of[use])
     y = t.labels[use]
     groups = [("all", int(use.size), float(roc_auc_score(y, p)))]
     groups += auc_by_group(np.asarray(t.sources["class"]).astype(str)[use],
@@ -277,17 +267,16 @@ def _one_class_cells(t: _Trained) -> dict[str, list[int]]:
             "nonblazar": np.flatnonzero((n_other > 0) & (n_blazar == 0)).tolist()}
 
 
-def _gamma_nonblazar_limit(t: _Trained) -> str | None:
-    """The known limit on non-blazars with gamma-ray points, measured out of fold (gamma variant only)."""
+def _gamma_nonblazar_limit(t: _Trained, catalogued: dict[str, np.ndarray]) -> str | None:
+    """The known limit on non-blazars with gamma-ray points (gamma variant only), from the
+    out-of-fold "as catalogued" predictions of `_view_predictions`."""
     if t.variant != "gamma":
         return None
-    src = np.asarray(t.points["source"])
-    has_gamma = np.bincount(src[t.lognu > GAMMA_LOG_NU], minlength=len(t.sources)) > 0
-    nonblazars = t.trained & (t.labels == 0)
-    use = np.flatnonzero(nonblazars & has_gamma & (t.fold_of >= 0))
-    p = t.out_of_fold(t.X, use)
-    called = int(np.sum(p >= np.asarray(t.ensemble.card["threshold_per_fold"], float)[t.fold_of[use]]))
-    return (f"{use.size} of {int(nonblazars.sum())} training non-blazars have gamma-ray points "
+    use = catalogued["use"]
+    nonblazar = t.labels[use] == 0
+    with_gamma = nonblazar & catalogued["has_gamma"][use]
+    called = int(np.sum(catalogued["is_blazar"][with_gamma]))
+    return (f"{int(with_gamma.sum())} of {int(nonblazar.sum())} training non-blazars have gamma-ray points "
             f"(quasars and AGN inside a 4FGL error ellipse, mostly by chance, or a 4FGL source's "
             f"associated counterpart); out of fold the gamma model calls {called} of them blazars. "
             f"A gamma-ray point weighs heavily: check that "
@@ -355,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for variant in VARIANTS:
         trained = _load(variant, root / variant, args.archive)
         loaded[variant] = (trained, _view_predictions(trained))
-    routed = _routed_rows(loaded["gamma"], loaded["nogamma"])
+    routed = _routed_rows(loaded["gamma"][0].sources, loaded["gamma"][1], loaded["nogamma"][1])
     for variant, (trained, predictions) in loaded.items():
         rows = _coverage_rows(trained, predictions)
         card_path = root / variant / CARD_NAME
@@ -364,15 +353,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         card["coverage_robustness_routed"] = routed
         card["cells_one_class"] = _one_class_cells(trained)
         card["leakage_controlled_by_group"] = _same_coverage_groups(trained)
-        # shipped cards written before `vo-blazar train` stored it: the same training SEDs, as catalogued
-        card["input_range"] = input_range(trained.X[trained.trained],
-                                          trained.ensemble.grid.scaling.missing_value)
         card["sparsest_10pct_counts"] = _sparsest_counts(trained)
         card["sparsest_within_1sigma"] = sparsest_within_1sigma(card["metrics_sparsest_10pct"],
                                                                 card["metrics_rest_90pct"])
         # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
         scaling_kind = (card.get("scaling") or {}).get("kind")
-        gamma_limit = _gamma_nonblazar_limit(trained)
+        gamma_limit = _gamma_nonblazar_limit(trained, predictions["as catalogued"])
         card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), scaling_kind)
                                 + [_limit(routed)]
                                 + [text for text in (_weak_samples_limit(routed), gamma_limit) if text])

@@ -198,8 +198,7 @@ class CVResult:
         return float(np.mean([f.threshold for f in self.folds]))
 
     def saliency(self, which: str = "saliency") -> np.ndarray | None:
-        """Fold mean of the per-cell saliency of the flux channel (``"saliency_level"``: the level channel).
-        """
+        """Fold mean of the per-cell saliency of the flux channel (``"saliency_level"``: the level)."""
         values = [getattr(f, which) for f in self.folds]
         return np.mean(values, axis=0) if values and values[0] is not None else None
 

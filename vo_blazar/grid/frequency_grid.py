@@ -45,9 +45,15 @@ GRID_FILE_FORMAT = "vo_blazar.FrequencyGrid/1"
 _EXACT_DEX = 1e-6  # a point this close to a cell counts as "on" the cell, not snapped
 
 
+def _hz(log_nu: np.ndarray) -> np.ndarray:
+    # element by element on purpose: numpy's vectorised power uses SIMD kernels (AVX2, AVX-512)
+    # whose last bit differs between CPUs, which made the checksum of a shipped grid depend on the
+    # machine (every grid failed to load on an AVX-512 machine); scalar libm pow does not
+    return np.array([10.0 ** float(x) for x in np.asarray(log_nu, dtype="<f8")], dtype="<f8")
+
+
 def _checksum(log_nu: np.ndarray) -> str:
-    freqs = np.asarray(10.0 ** np.asarray(log_nu, dtype="<f8"), dtype="<f8")
-    return "sha256:" + hashlib.sha256(freqs.tobytes()).hexdigest()
+    return "sha256:" + hashlib.sha256(_hz(log_nu).tobytes()).hexdigest()
 
 
 def _as_hz(values: Any, what: str) -> np.ndarray:
@@ -423,7 +429,7 @@ class FrequencyGrid:
             "name": self.name,
             "version": self.version,
             "description": self.description,
-            "frequencies_hz": [float(f) for f in 10.0 ** self._log_nu],
+            "frequencies_hz": [float(f) for f in _hz(self._log_nu)],
             "labels": list(self.labels),
             "tolerance_dex": self.tolerance_dex,
             "scaling": self.scaling.to_dict(),

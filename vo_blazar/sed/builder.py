@@ -200,7 +200,10 @@ def _catalogue_points(catalogue: Catalogue, rows: Table, targets: SkyCoord, radi
         return None
     owner = np.asarray(points[INDEX_COLUMN], dtype=np.int64)
     pos = SkyCoord(points["ra"], points["dec"], frame="icrs")
-    points["separation"] = targets[owner].separation(pos).to(u.arcsec)
+    # a plain Quantity, not the Angle that separation() returns: Quantity and Angle share one
+    # class-level ``info`` descriptor, and every table operation on an Angle column re-points it
+    # at Angle, so a vstack of Hz columns in another thread built Angles (UnitTypeError)
+    points["separation"] = u.Quantity(targets[owner].separation(pos).to_value(u.arcsec), u.arcsec)
     return points
 
 

@@ -6,16 +6,28 @@ Conv1D + BiLSTM classifier after Fraga et al.
 Data flow: registry -> access -> photometry -> sed -> grid -> model -> classify; cli, crossmatch,
 samp, regions and plotting sit at the edges.
 """
+from importlib import import_module
+
 from .config import conf
-from .classifier import classify, classify_sed  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = ["conf", "__version__", "build_sed", "build_seds", "classify", "classify_sed", "classify_batch",
            "resolve_name", "candidates", "read_vou_sed"]
 
 
+#: Subpackages reachable as attributes (``vo_blazar.model.card``) without importing them all up front.
+_SUBMODULES = ("access", "batch", "classifier", "crossmatch", "dataset", "grid", "model", "photometry",
+               "plotting", "regions", "registry", "samp", "sed", "snapshot", "target")
+
+
 def __getattr__(name):
-    # Lazy: `import vo_blazar` stays fast; TensorFlow loads only when a model is first used.
+    # Lazy (as astropy and pyvo do): `import vo_blazar` loads the configuration only; astropy
+    # coordinates, pyvo and the inference runtime load when a function that needs them is first used.
+    if name in ("classify", "classify_sed"):
+        from . import classifier
+        return getattr(classifier, name)
+    if name in _SUBMODULES:
+        return import_module(f".{name}", __name__)
     if name in ("build_sed", "build_seds", "read_vou_sed"):
         from . import sed
         return getattr(sed, name)

@@ -5,14 +5,16 @@ import json
 import platform
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..exceptions import ModelError
 from ..jsonfile import read_json
 from .evaluation import mean_std
-from .training import METRIC_KEYS, CVResult
+
+if TYPE_CHECKING:   # training imports Keras/TensorFlow: reading a card must not
+    from .training import CVResult
 
 __all__ = ["known_limits", "build_card", "write_card", "read_card", "render_rst", "REQUIRED_KEYS",
            "CARD_FORMAT"]
@@ -75,6 +77,8 @@ def sparsest_within_1sigma(sparse: dict[str, Any], rest: dict[str, Any]) -> dict
 
 
 def _fold_brief(f) -> dict[str, Any]:
+    from .training import METRIC_KEYS
+
     return {"fold": f.fold, "n_train": f.n_train, "n_val": f.n_val, "n_test": f.n_test,
             "threshold": f.threshold, "platt": f.platt,
             "metrics": {k: f.metrics[k] for k in (*METRIC_KEYS, "confusion")},

@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 
 from ..exceptions import InputValueError
 
@@ -55,6 +54,8 @@ def roc_threshold(y_true, p) -> float:
     y, p = _check(y_true, p)
     if y.min() == y.max():
         raise InputValueError("both classes are needed to choose a ROC threshold")
+    from sklearn.metrics import roc_curve   # here: classify needs only PlattScaler, not sklearn
+
     fpr, tpr, thr = roc_curve(y, p)
     d = np.hypot(fpr, 1.0 - tpr)
     i = int(np.argmin(d))
@@ -161,6 +162,8 @@ class PlattScaler:
 
 def binary_metrics(y_true, p, threshold: float) -> dict[str, float]:
     """ROC AUC, PR AUC (average precision), per-class accuracies, ECE and the confusion matrix."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
     y, p = _check(y_true, p)
     cm = confusion_at(y, p, threshold)
     both = y.min() != y.max()

@@ -12,6 +12,9 @@ table name (they apply to every protocol path that reads that table)::
     empty       a valid VOTable with the columns and no row
     overflow    a VOTable truncated to one row with ``QUERY_STATUS=OVERFLOW``
     badunit     the ``column`` (default ``flux``) carries ``unit`` (default: one no parser reads)
+    queryerror  HTTP 200 with a VOTable that says ``QUERY_STATUS=ERROR`` and holds no row
+    queryerror_rows  the same, with the rows of the normal answer left in the table
+    trickle     the normal answer, sent ``chunk`` bytes every ``interval`` seconds (a slow drip)
 
 Nothing here is real photometry: every table is made by `synthetic_sources`.
 """
@@ -33,7 +36,8 @@ from astropy.io import votable
 from astropy.io.votable.tree import Info
 from astropy.table import Table
 
-FAULTS = ("timeout", "http500", "ratelimit", "html", "malformed", "empty", "overflow", "badunit")
+FAULTS = ("timeout", "http500", "ratelimit", "html", "malformed", "empty", "overflow", "badunit",
+          "queryerror", "queryerror_rows", "trickle")
 
 #: TXS 0506+056, the position the tests query around (the synthetic rows are not its photometry).
 TXS_RA, TXS_DEC = 77.35818, 5.69315
@@ -64,12 +68,15 @@ def _separation_deg(ra1, dec1, ra2, dec2):
     return np.degrees(2 * np.arcsin(np.sqrt(np.clip(hav, 0, 1))))
 
 
-def votable_bytes(table: Table, status: str = "OK") -> bytes:
-    """Serialise ``table`` as a VOTable results document with a QUERY_STATUS INFO."""
+def votable_bytes(table: Table, status: str = "OK", message: str | None = None) -> bytes:
+    """Serialise ``table`` as a VOTable results document with a QUERY_STATUS INFO (and message)."""
     vot = votable.from_table(table)
     resource = vot.resources[0]
     resource.type = "results"
-    resource.infos.append(Info(name="QUERY_STATUS", value=status))
+    info = Info(name="QUERY_STATUS", value=status)
+    if message:
+        info.content = message
+    resource.infos.append(info)
     out = io.BytesIO()
     vot.to_xml(out)
     return out.getvalue()
@@ -142,13 +149,14 @@ class LoopbackVO:
 
     def set_fault(self, name: str, fault: str, *, times: int | None = None, sleep: float = 5.0,
                   retry_after: str = "1", column: str = "flux",
-                  unit: str = "mJy((per beam") -> None:
+                  unit: str = "mJy((per beam", chunk: int = 64, interval: float = 1.5) -> None:
         """Make requests for table ``name`` fail with ``fault`` (``times``: only the first n)."""
         if fault not in FAULTS:
             raise ValueError(f"unknown fault {fault!r}; expected one of {FAULTS}")
         with self._lock:
             self.faults[name] = {"fault": fault, "times": times, "sleep": sleep,
-                                 "retry_after": retry_after, "column": column, "unit": unit}
+                                 "retry_after": retry_after, "column": column, "unit": unit,
+                                 "chunk": chunk, "interval": interval}
 
     def reset(self) -> None:
         """Drop faults and request counts (tables stay)."""
@@ -177,7 +185,9 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     # ------------------------------------------------------------------ plumbing
-    def _send(self, code: int, body: bytes, ctype: str = "text/xml", headers=None) -> None:
+    def _send(self, code: int, body: bytes, ctype: str = "text/xml", headers=None, *,
+              chunk: int | None = None, interval: float = 0.0) -> None:
+        """Answer ``body``; with ``chunk``, ``chunk`` bytes every ``interval`` seconds (trickle)."""
         try:
             self.send_response(code)
             self.send_header("Content-Type", ctype)
@@ -185,7 +195,13 @@ class _Handler(BaseHTTPRequestHandler):
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(body)
+            if chunk is None:
+                self.wfile.write(body)
+                return
+            for start in range(0, len(body), chunk):
+                self.wfile.write(body[start:start + chunk])
+                self.wfile.flush()
+                time.sleep(interval)
         except (BrokenPipeError, ConnectionResetError):
             pass   # the client gave up (timeout fault)
 
@@ -261,11 +277,16 @@ class _Handler(BaseHTTPRequestHandler):
             table = table[:0]
         elif kind == "overflow":
             table, status = table[:1], "OVERFLOW"
-        body = votable_bytes(table, status)
+        elif kind in ("queryerror", "queryerror_rows"):
+            table, status = (table if kind == "queryerror_rows" else table[:0]), "ERROR"
+        message = "Internal database error (injected)" if status == "ERROR" else None
+        body = votable_bytes(table, status, message)
         if kind == "badunit":
             column = re.escape(fault["column"])
             body = re.sub(rb'(<FIELD[^>]*name="' + column.encode() + rb'"[^>]*unit=")[^"]*(")',
                           lambda m: m.group(1) + fault["unit"].encode() + m.group(2), body)
+        if kind == "trickle":
+            return self._send(200, body, chunk=fault["chunk"], interval=fault["interval"])
         self._send(200, body)
 
     def _lookup(self, name: str):

@@ -11,11 +11,13 @@ Sessions are not shared between threads (`requests.Session` is not documented as
 from __future__ import annotations
 
 import email.utils
+import io
 import threading
 import time
 from datetime import datetime, timezone
 
 import requests
+import urllib3
 
 from ..config import conf
 from ..logger import log
@@ -55,7 +57,9 @@ class RetryingSession(requests.Session):
     Parameters
     ----------
     timeout : float, optional
-        Seconds for connect and for each read; default ``conf.timeout`` at request time.
+        Seconds for each attempt, from connecting to the last byte of the answer (a wall-clock
+        deadline, so a service that trickles data cannot stall a catalogue); default
+        ``conf.timeout`` at request time.
     max_retries : int, optional
         Retries after the first attempt; default ``conf.max_retries``.
     backoff : float, optional
@@ -100,7 +104,7 @@ class RetryingSession(requests.Session):
             for fileobj in _file_objects(kwargs.get("files")):
                 fileobj.seek(0)
             try:
-                response = super().request(method, url, *args, **kwargs)
+                response = self._request_within(method, url, args, kwargs)
             except (requests.Timeout, requests.ConnectionError) as err:
                 if attempt == retries:
                     raise
@@ -128,6 +132,60 @@ class RetryingSession(requests.Session):
             time.sleep(wait)
             delay *= 2
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _request_within(self, method, url, args, kwargs) -> requests.Response:
+        """One attempt whose whole answer, first to last byte, must arrive within the timeout.
+
+        requests' timeout bounds each socket read only, so a service that trickles a few bytes
+        every second could hold a catalogue (and the SED) for as long as it likes; the body is
+        therefore read here in pieces, against a wall-clock deadline. Callers that stream (pyvo
+        reads ``response.raw``) get the body that was read, from memory.
+        """
+        timeout = kwargs["timeout"]
+        limit = float(max(timeout) if isinstance(timeout, tuple) else timeout)
+        deadline = time.monotonic() + limit
+        response = super().request(method, url, *args, **dict(kwargs, stream=True))
+        chunks = []
+        try:
+            while True:
+                # read1: whatever has arrived (up to 64 KiB), not a wait for a full buffer
+                chunk = response.raw.read1(65536, decode_content=True)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise requests.ReadTimeout(
+                        f"{url}: the answer was still arriving after {limit:g} s "
+                        f"({sum(map(len, chunks))} bytes so far)", response=response)
+        except urllib3.exceptions.ReadTimeoutError as err:   # as requests' own body reading maps them
+            response.close()
+            raise requests.ReadTimeout(err, response=response) from err
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as err:
+            response.close()
+            raise requests.exceptions.ChunkedEncodingError(err, response=response) from err
+        except urllib3.exceptions.DecodeError as err:
+            response.close()
+            raise requests.exceptions.ContentDecodingError(err, response=response) from err
+        except BaseException:
+            response.close()
+            raise
+        response._content = b"".join(chunks)
+        response._content_consumed = True
+        response.close()
+        response.raw = _ReadBody(response._content)
+        return response
+
+
+class _ReadBody(io.BytesIO):
+    """A body already read, standing in for urllib3's ``response.raw`` (whose ``read`` takes
+    ``decode_content``, which pyvo passes; the bytes here are decoded already)."""
+
+    def read(self, amt=None, decode_content=None, **kwargs):   # noqa: D102
+        return super().read(-1 if amt is None else amt)
+
+    def stream(self, amt=65536, decode_content=None):           # noqa: D102
+        while chunk := self.read(amt):
+            yield chunk
 
 
 def _file_objects(files):

@@ -23,6 +23,7 @@ one instance can serve a thread pool.
 """
 from __future__ import annotations
 
+import io
 import re
 import socket
 
@@ -31,6 +32,7 @@ import pyvo
 import requests
 from astropy import units as u
 from astropy.coordinates import SkyCoord
+from astropy.io.votable import parse as parse_votable
 from astropy.io.votable.tree import VOTableFile
 from astropy.table import Table
 
@@ -207,14 +209,15 @@ class VOAccess(CatalogueAccess):
         positions = Table({_UPLOAD_INDEX: np.arange(len(coords), dtype=np.int64),
                            "ra_in": icrs.ra.deg, "dec_in": icrs.dec.deg})
         try:
-            result = xmatch.query(cat1=positions, cat2=f"vizier:{table}", max_distance=radius,
-                                  colRA1="ra_in", colDec1="dec_in", cache=False)
+            # the raw answer, parsed here: astroquery's query() reads the VOTable's table and
+            # ignores its QUERY_STATUS, so an ERROR answer passed (and was cached) as valid data
+            response = xmatch.query_async(cat1=positions, cat2=f"vizier:{table}", max_distance=radius,
+                                          colRA1="ra_in", colDec1="dec_in", cache=False)
+            votable = parse_votable(io.BytesIO(response.content))
         except Exception as err:
             raise _map_error(err, catalogue, url, session) from err
-        _check_http(catalogue, url, session)
-        result = Table(result, masked=False, copy=False) if not isinstance(result, Table) else result
+        result = self._finish(catalogue, votable, url, session, maxrec=None)
         result.remove_columns([c for c in ("angDist", "ra_in", "dec_in") if c in result.colnames])
-        result = self._check_columns(catalogue, result, url)
         return _index_column(result, _UPLOAD_INDEX, catalogue, url)
 
     # ------------------------------------------------------------------ answer checks

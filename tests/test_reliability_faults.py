@@ -1,0 +1,85 @@
+"""Reliability probe 2a/2b: injected faults on the bulk path, and a service that trickles.
+
+Loopback VO only (`loopback_vo`); every table is synthetic. On fe6140e the XMatch bulk path took a
+``QUERY_STATUS=ERROR`` VOTable (HTTP 200) as a valid answer, empty (#74) or with its rows (#75),
+and cached it, so the catalogue stayed missing on every later run (#86); and ``conf.timeout``
+bounded each socket read only, so a service sending 64 bytes every 1.5 s held a cone for 27 s
+with ``timeout=2`` (#83).
+"""
+import time
+
+import numpy as np
+import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+
+from vo_blazar.access import CachedAccess, VOAccess
+from vo_blazar.config import conf
+from vo_blazar.exceptions import PartialResultWarning, ServiceError, ServiceTimeoutError
+from vo_blazar.sed import build_seds
+
+try:
+    from .loopback_vo import TXS_DEC, TXS_RA
+except ImportError:
+    from loopback_vo import TXS_DEC, TXS_RA
+
+TXS = SkyCoord(TXS_RA, TXS_DEC, unit="deg")
+TWO = SkyCoord([TXS_RA, 10.0], [TXS_DEC, -40.0], unit="deg")
+RADIUS = 15 * u.arcsec
+
+
+@pytest.fixture
+def fast():
+    with conf.set_temp("max_retries", 0), conf.set_temp("backoff", 0.01):
+        yield
+
+
+BULK = [("vizier", "J/synthetic/radio", "xmatch"), ("tap", "synthetic_radio", "tap_upload")]
+
+
+@pytest.mark.parametrize("kind,table,bulk", BULK)
+@pytest.mark.parametrize("fault", ["queryerror", "queryerror_rows"])
+def test_bulk_query_status_error_is_a_named_failure(vo_server, vo_catalogue, fast, kind, table, bulk,
+                                                    fault):
+    catalogue = vo_catalogue(kind, table, bulk=bulk)
+    vo_server.set_fault(table, fault)
+    with pytest.raises(ServiceError, match="QUERY_STATUS=ERROR: Internal database error"):
+        VOAccess().bulk(catalogue, TWO, RADIUS)
+
+
+@pytest.mark.parametrize("kind,table,bulk", BULK)
+def test_bulk_error_answer_is_partial_result_and_never_cached(vo_server, vo_catalogue, fast, tmp_path,
+                                                              kind, table, bulk):
+    catalogue = vo_catalogue(kind, table, bulk=bulk)
+    access = CachedAccess(VOAccess(), tmp_path)
+    vo_server.set_fault(table, "queryerror", times=1)
+    with pytest.warns(PartialResultWarning, match=catalogue.name):
+        seds = build_seds(TWO, catalogs=[catalogue], access=access)
+    for sed in seds:
+        assert list(sed.meta["failures"]) == [catalogue.name]
+        assert "QUERY_STATUS=ERROR" in sed.meta["failures"][catalogue.name]
+        assert len(sed) == 0
+    assert not list(tmp_path.rglob("*.vot"))            # the error answer is not on disk
+    seds = build_seds(TWO, catalogs=[catalogue], access=access)   # the service is back
+    assert seds[0].meta["failures"] == {} and len(seds[0]) == 2
+    assert len(vo_server.hits[table]) == 2              # asked again, not served from the cache
+    assert len(list(tmp_path.rglob("*.vot"))) == 1
+
+
+def test_trickling_service_is_cut_at_the_wall_clock_deadline(vo_server, vo_catalogue, fast):
+    catalogue = vo_catalogue("tap")
+    # the answer (a few kB) would take well over 20 s at 64 bytes every 0.3 s
+    vo_server.set_fault("synthetic_radio", "trickle", chunk=64, interval=0.3)
+    start = time.monotonic()
+    with conf.set_temp("timeout", 1.0):
+        with pytest.raises(ServiceTimeoutError, match="no answer within 1 s after 1 attempt"):
+            VOAccess().cone(catalogue, TXS, RADIUS)
+    assert time.monotonic() - start < 10      # bounded by the deadline, not by the drip
+
+
+def test_trickle_within_the_deadline_is_read_whole(vo_server, vo_catalogue, fast):
+    catalogue = vo_catalogue("tap")
+    vo_server.set_fault("synthetic_radio", "trickle", chunk=4096, interval=0.01)
+    table = VOAccess().cone(catalogue, TXS, RADIUS)
+    assert sorted(table["name"]) == ["SYN00000", "SYN00001"]
+    assert np.all(table["flux"].unit == u.mJy)

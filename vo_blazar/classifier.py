@@ -83,9 +83,15 @@ def _sparse_warning(ensemble) -> str:
 
 
 def _point_names(sed: Table, positions: np.ndarray) -> str:
-    """"catalogue band" of the SED's rows at ``positions``, each name once."""
-    return ", ".join(dict.fromkeys(f"{c} {b}".strip() for c, b in
-                                   zip(np.asarray(sed["catalog"])[positions], np.asarray(sed["band"])[positions])))
+    """"catalogue band" of the SED's rows at ``positions``, each name once; a user's plain
+    frequency/nufnu table has neither column, so its points are named by frequency."""
+    if "catalog" not in sed.colnames and "band" not in sed.colnames:
+        freq, _, _ = sed_arrays(sed)
+        return ", ".join(dict.fromkeys(f"{f:.4g} Hz" for f in freq[positions]))
+    n = len(sed)
+    cats = np.asarray(sed["catalog"]) if "catalog" in sed.colnames else np.full(n, "")
+    bands = np.asarray(sed["band"]) if "band" in sed.colnames else np.full(n, "")
+    return ", ".join(dict.fromkeys(f"{c} {b}".strip() for c, b in zip(cats[positions], bands[positions])))
 
 
 def _one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
@@ -218,6 +224,11 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         off_grid = np.zeros(freq.size, bool)
         off_grid[take & good] = ensemble.grid.cell_index(freq[take & good] * u.Hz) < 0
         n_off_grid = np.bincount(owner[off_grid], minlength=n)
+        # what the network really sees: points on a grid cell (report.empty counts points before
+        # snapping, so an SED of off-grid points alone got a probability from an all-empty input)
+        on_grid = take & good & ~off_grid
+        n_on_grid = np.bincount(owner[on_grid], minlength=n)
+        n_on_grid_detected = np.bincount(owner[on_grid & ~ul], minlength=n)
         mean, std = ensemble.predict(X)
         unusual = ensemble.unusual_cells(X)
         one_class = _one_class_warnings(ensemble, X)
@@ -225,8 +236,14 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         sparse_note = _sparse_warning(ensemble)
         empty = set(report.empty)
         for k, i in enumerate(rows):
-            if k in empty:
-                warnings_[i].append("no point falls on the model's frequency grid: not classified")
+            if k in empty or n_on_grid_detected[i] == 0:
+                warnings_[i].append("no point falls on the model's frequency grid: not classified"
+                                    if k in empty or n_on_grid[i] == 0 else
+                                    "only upper limits on the model's frequency grid: not classified")
+                if n_off_grid[i]:
+                    mine = np.flatnonzero(off_grid[start[i]:start[i] + len(seds[i])])
+                    warnings_[i].append(f"{n_off_grid[i]} point(s) off the model grid "
+                                        f"({_point_names(seds[i], mine)})")
                 continue
             p[i], p_std[i], threshold[i] = mean[k], std[k], ensemble.threshold
             if n_points[i] < MIN_POINTS:

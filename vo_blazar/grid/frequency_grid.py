@@ -70,15 +70,23 @@ def _as_hz(values: Any, what: str) -> np.ndarray:
 
 
 def _column_quantity(sed: Table, name: str) -> u.Quantity:
+    """The column as a Quantity; masked (null) entries become NaN, i.e. no data, never the value
+    that happens to sit under the mask."""
     col = sed[name]
+    mask = getattr(col, "mask", None)
     if isinstance(col, u.Quantity):
-        return col
-    unit = getattr(col, "unit", None)
-    if unit is None:
-        raise InputValueError(
-            f"SED column '{name}' has no unit; give it one ('frequency' in Hz or any spectral unit, "
-            f"'nufnu' in erg / (cm2 s)) -- bare numbers are not guessed")
-    return u.Quantity(np.asarray(col, dtype=float), unit)
+        q = getattr(col, "unmasked", col)   # astropy's MaskedQuantity (a masked QTable column)
+    else:
+        unit = getattr(col, "unit", None)
+        if unit is None:
+            raise InputValueError(
+                f"SED column '{name}' has no unit; give it one ('frequency' in Hz or any spectral unit, "
+                f"'nufnu' in erg / (cm2 s)) -- bare numbers are not guessed")
+        q = u.Quantity(np.asarray(col, dtype=float), unit)
+    if mask is not None and np.any(mask):
+        q = q.astype(np.float64, copy=True)
+        q[np.broadcast_to(np.asarray(mask, bool), q.shape)] = np.nan
+    return q
 
 
 def sed_arrays(sed: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -106,9 +114,11 @@ def sed_arrays(sed: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 f"SED column 'nufnu' has unit {flux_q.unit}, which cannot be converted to {NUFNU_UNIT}; "
                 f"a flux density (Jy, erg/cm2/s/Hz) must be multiplied by the frequency first") from exc
     if "upper_limit" in sed.colnames:
-        ul = np.asarray(sed["upper_limit"])
+        ul = np.asarray(getattr(sed["upper_limit"], "unmasked", sed["upper_limit"]))
         if ul.dtype != bool:
             raise InputValueError(f"SED column 'upper_limit' must be boolean, got dtype {ul.dtype}")
+        if np.any(getattr(sed["upper_limit"], "mask", False)):   # unknown: taken as a detection
+            ul = np.where(np.asarray(sed["upper_limit"].mask, bool), False, ul)
     else:
         ul = np.zeros(len(sed), dtype=bool)
     return freq, flux, ul

@@ -116,14 +116,22 @@ def validate_sed(sed: Any) -> QTable:
     return sed
 
 
+def _filled(col) -> np.ndarray:
+    """Float values of a column, NaN where it is masked (a null is no data, whatever lies under it)."""
+    return np.ma.filled(np.ma.asarray(col, dtype=float), np.nan)
+
+
 def _column_quantity(table: Table, name: str, unit: u.UnitBase, *, assume_unit: bool) -> u.Quantity:
     col = table[name]
     if isinstance(col, u.Quantity):
         q = col
+        if np.any(getattr(col, "mask", False)):   # astropy's MaskedQuantity
+            q = col.unmasked.astype(np.float64, copy=True)
+            q[np.asarray(col.mask, bool)] = np.nan
     elif getattr(col, "unit", None) is not None:
-        q = u.Quantity(np.asarray(col, dtype=float), col.unit)
+        q = u.Quantity(_filled(col), col.unit)
     elif assume_unit:
-        q = u.Quantity(np.asarray(col, dtype=float), unit)
+        q = u.Quantity(_filled(col), unit)
     else:
         raise InputValueError(
             f"column '{name}' has no unit; give it one (expected something convertible to {unit}) "

@@ -254,7 +254,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                              "band-coverage pattern")
     parser.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default all cores)")
     parser.add_argument("--out", default=None,
-                        help="model folder root (default: the package's shipped models)")
+                        help="model folder root to write (<out>/<variant>/); required unless --ship")
+    parser.add_argument("--ship", action="store_true",
+                        help=f"write the package's shipped models ({MODELS_DIR}), replacing them "
+                             "(maintainers; same as --out pointing there)")
     parser.add_argument("--docs", default=None,
                         help="docs folder for model_card.rst and plots (default: none)")
     parser.add_argument("--archive", default=None, help="SED archive (default: the data set's default path)")
@@ -266,9 +269,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+def _check_destination(args: argparse.Namespace) -> None:
+    """Training writes models only where it is told to: the shipped networks, which every
+    ``classify`` uses, are replaced only with ``--ship`` (or an explicit ``--out`` naming them)."""
+    if args.ship and args.out is not None and Path(args.out).resolve() != MODELS_DIR.resolve():
+        raise InputValueError(f"--ship writes the shipped models in {MODELS_DIR}; it excludes "
+                              f"--out {args.out}")
+    if not args.ship and args.out is None:
+        raise InputValueError("vo-blazar train needs --out DIR (the folder to write the trained models "
+                              f"to), or --ship to replace the package's shipped models in {MODELS_DIR}")
+
+
 def train_command(args: argparse.Namespace) -> int:
     """Run ``vo-blazar train`` from parsed arguments; returns the exit status."""
     say = lambda s: print(s, flush=True)  # noqa: E731
+    if args.threads is not None and args.threads < 1:
+        # TensorFlow aborts the whole process (SIGABRT) on a negative thread count
+        raise InputValueError(f"--threads must be a positive number of threads, got {args.threads}; "
+                              "leave it out to use all cores")
     if args.docs_only:
         print(write_docs(args.docs or REPO_DOCS, root=args.out))
         return 0
@@ -280,11 +298,13 @@ def train_command(args: argparse.Namespace) -> int:
         for k in ("network", "gradient_boosting", "coverage_only"):
             print(f"{k}: ROC AUC {out[k]['roc_auc']['mean']:.4f} ± {out[k]['roc_auc']['std']:.4f}")
         return 0
+    _check_destination(args)
     variants = VARIANTS if args.variant == "both" else (args.variant,)
     cards = run_training(variants=variants, preset=args.preset, scaling=args.scaling, n_folds=args.folds,
                          epochs=args.epochs, patience=args.patience, seed=args.seed, threads=args.threads,
                          coverage_balance=args.coverage_balance,
-                         out_dir=args.out, docs_dir=args.docs, archive=args.archive,
+                         out_dir=MODELS_DIR if args.ship else args.out, docs_dir=args.docs,
+                         archive=args.archive,
                          baselines=not args.no_baselines,
                          progress=say)
     for v, c in cards.items():

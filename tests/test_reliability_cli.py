@@ -1,0 +1,45 @@
+"""Reliability probe 1d: the ``vo-blazar`` command line refuses what would do harm.
+
+On fe6140e ``vo-blazar train`` without ``--out`` overwrote the package's shipped networks (#53)
+and ``--threads -1`` aborted the process inside TensorFlow (#52). Both are refused here before any
+training starts (the argument checks run first; no network is trained in these tests).
+"""
+import pytest
+
+from vo_blazar.cli import main
+from vo_blazar.model import train_cli
+from vo_blazar.model.ensemble import MODELS_DIR
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    calls = []
+    monkeypatch.setattr(train_cli, "run_training", lambda **kw: calls.append(kw) or {})
+    return calls
+
+
+def test_train_without_out_refuses_to_touch_the_shipped_models(no_training, capsys):
+    before = sorted(p.name for p in MODELS_DIR.rglob("*"))
+    assert main(["train", "--preset", "tiny", "--folds", "2", "--epochs", "1", "--variant", "nogamma"]) == 2
+    err = capsys.readouterr().err
+    assert "needs --out DIR" in err and "--ship" in err and str(MODELS_DIR) in err
+    assert no_training == [] and sorted(p.name for p in MODELS_DIR.rglob("*")) == before
+
+
+def test_train_ship_and_out_write_where_told(no_training, tmp_path):
+    assert main(["train", "--variant", "nogamma", "--out", str(tmp_path)]) == 0
+    assert no_training[-1]["out_dir"] == str(tmp_path)
+    assert main(["train", "--variant", "nogamma", "--ship"]) == 0
+    assert no_training[-1]["out_dir"] == MODELS_DIR
+
+
+def test_train_ship_excludes_another_out(no_training, tmp_path, capsys):
+    assert main(["train", "--ship", "--out", str(tmp_path)]) == 2
+    assert "excludes --out" in capsys.readouterr().err and no_training == []
+
+
+@pytest.mark.parametrize("threads", ["-1", "0"])
+def test_train_nonpositive_threads_is_a_clear_error(no_training, tmp_path, threads, capsys):
+    assert main(["train", "--threads", threads, "--out", str(tmp_path)]) == 2
+    assert f"--threads must be a positive number of threads, got {threads}" in capsys.readouterr().err
+    assert no_training == []

@@ -14,9 +14,11 @@ kept sources never share their SED points):
    an entry within 15" of an already kept blazar is a duplicate; the kept entry records it in
    ``also_in``.
 2. Known-blazar veto: every non-blazar within 15" of *any* entry of the three blazar lists (before
-   de-duplication) is removed -- these are label conflicts, mostly 5BZQ FSRQs that are SDSS quasars.
+   de-duplication), of the 3LAC blazars, the Swift-BAT "Beamed AGN" or the Veron-Cetty BL Lacs of the
+   2RXS x NVSS file is removed -- label conflicts, mostly 5BZQ FSRQs that are SDSS quasars.
 3. Non-blazars, in priority order SDSS DR7, type-1 AGN, Stripe 82X, MUWCLASS AGN, DR16Q z>=3 radio,
-   Lusso 2020: an entry within 15" of an already kept non-blazar (same list or an earlier one) is a
+   Lusso 2020, 4FGL-DR4 non-blazar AGN and galaxies, Swift-BAT Seyferts/LINERs/starbursts,
+   2RXS/XMMSL2 x NVSS Veron-Cetty types A and Q, DustPedia galaxies, Molnar et al. radio galaxies: an entry within 15" of an already kept non-blazar (same list or an earlier one) is a
    duplicate.
 
 The order of every input file is kept; no dictionary or file-system order enters the result.
@@ -35,7 +37,7 @@ from astropy.table import Table, vstack
 
 from ..exceptions import InputValueError
 from ..logger import log
-from .sources import BLAZAR_READERS, NONBLAZAR_READERS
+from .sources import BLAZAR_READERS, NONBLAZAR_READERS, VETO_READERS
 
 __all__ = ["MATCH_RADIUS", "LABELS_DIR", "build_labels", "load_sources", "load_removed", "main"]
 
@@ -44,7 +46,11 @@ LABELS_DIR = Path(__file__).resolve().parent.parent / "data" / "labels"
 _INPUT_FILES = ("blazars/bzcat5_combined.csv", "blazars/3hsp.fits", "fermi/4fgl_dr4_v35_bands.fits",
                 "nonblazars/sdss_dr7_quasar_sed.dat", "nonblazars/type1_agn_sdss_spitzer_master_clean.dat",
                 "nonblazars/s82x_hsc3_z0-1_gampen_1509_agn.fits", "nonblazars/muwclass_cscv2_td.csv",
-                "nonblazars/dr16q_z3_radio_highz_inspected.csv", "nonblazars/lusso2020_table3.dat")
+                "nonblazars/dr16q_z3_radio_highz_inspected.csv", "nonblazars/lusso2020_table3.dat",
+                "blazars/3lac_highlat.csv", "xray/swift_bat105month_BAT105.fits",
+                "crossmatch/RadioLoudAGN_RadioSelected_2rxsXmmsl2NvssAllWise_no3LACbl.fits",
+                "nonblazars/DustPedia_Combined_Photometry_2.2.csv", "nonblazars/DustPedia_HyperLEDA_Herschel.csv",
+                "nonblazars/molnar2021_lowz_IRRC_combSamp.csv")
 _COLUMNS = ("name", "ra", "dec", "label", "origin", "class", "provenance", "also_in")
 
 
@@ -122,6 +128,11 @@ def build_labels(shared: str | Path) -> tuple[Table, Table]:
                             reason="duplicate blazar (higher-priority list keeps it)")
         kept_blazars.append(survivors)
         log.info("%s: %d read, %d kept", origin, len(t), len(survivors))
+    for origin, reader in VETO_READERS:   # known blazars that are no labelled source of their own
+        t = reader(shared)
+        t["label"] = np.ones(len(t), dtype=np.int8)
+        t["also_in"] = np.zeros(len(t), dtype="U2000")
+        all_blazars.append(t)
     veto = vstack(all_blazars, metadata_conflicts="silent")
     veto_c = _coords(veto)
     kept_neg: list[Table] = []

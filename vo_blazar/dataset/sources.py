@@ -18,7 +18,8 @@ from astropy.table import Table
 
 from ..exceptions import InputValueError
 
-__all__ = ["BLAZAR_READERS", "NONBLAZAR_READERS", "read_bzcat5", "read_3hsp", "read_4fgl_blazars",
+__all__ = ["BLAZAR_READERS", "NONBLAZAR_READERS", "VETO_READERS", "read_rass_nvss", "read_bat_agn",
+           "read_molnar", "read_dustpedia", "read_4fgl_nonblazars", "read_bzcat5", "read_3hsp", "read_4fgl_blazars",
            "read_sdss_dr7", "read_type1_agn", "read_s82x", "read_muwclass_agn", "read_dr16q_radio",
            "read_lusso2020"]
 
@@ -158,9 +159,139 @@ def read_lusso2020(shared: Path) -> Table:
     return _table(names, ra, dec, "LUSSO2020", cls, _rows(path, len(lines)))
 
 
+def _fits_table(path: Path) -> Table:
+    import warnings
+
+    with warnings.catch_warnings():   # FITS-plus files: TUNIT strings astropy does not know
+        warnings.simplefilter("ignore")
+        return Table.read(path, hdu=1)
+
+
+def _strings(col) -> np.ndarray:
+    return np.char.strip(np.asarray(col.filled("") if hasattr(col, "filled") else col).astype(str))
+
+
+_RASS_NVSS = "crossmatch/RadioLoudAGN_RadioSelected_2rxsXmmsl2NvssAllWise_no3LACbl.fits"
+
+
+def read_rass_nvss(shared: Path) -> Table:
+    """2RXS/XMMSL2 x NVSS x AllWISE sources (85 % shared rows) at their NVSS position: Veron-Cetty &
+    Veron types A (AGN) and Q (quasar) are the negatives; type B (BL Lac) and unclassified (N) rows
+    carry no usable label and are left out with that reason."""
+    path = shared / _RASS_NVSS
+    t = _fits_table(path)
+    typ = _strings(t["Type_vv10"])
+    rxs, xmm = _strings(t["2RXS_ID"]), _strings(t["XMMSL2_ID"])
+    names = np.where((rxs != "N/A") & (rxs != ""), rxs, xmm)
+    cls = np.array([f"VCV type {k}" for k in typ])
+    out = _table(names, t["RA"], t["DEC"], "RASS_NVSS", cls, _rows(path, len(t)))
+    out["skip_reason"] = np.where(typ == "B", "Veron-Cetty type B (BL Lac): a blazar, not a negative",
+                                  np.where(np.isin(typ, ["A", "Q"]), "", "no Veron-Cetty type (unlabelled)"))
+    return out
+
+
+#: Swift-BAT 105-month types used as non-blazar AGN (Seyferts, LINERs, starbursts); "Beamed AGN" are
+#: blazars (veto), Galactic and unidentified sources are not the population this package classifies.
+_BAT_AGN = ("Sy1", "Sy1.2", "Sy1.5", "Sy1.8", "Sy1.9", "Sy1;broad-line AGN", "Sy2", "Sy2 candidate", "LINER",
+            "Starburst galaxy")
+
+
+def read_bat_agn(shared: Path) -> Table:
+    """Swift-BAT 105-month Seyferts, LINERs and starbursts at their counterpart position."""
+    path = shared / "xray" / "swift_bat105month_BAT105.fits"
+    t = _fits_table(path)
+    typ = _strings(t["TYPE"])
+    ra = np.where(np.isfinite(np.asarray(t["CTPT_RA"], float)), np.asarray(t["CTPT_RA"], float),
+                  np.asarray(t["RA"], float))
+    dec = np.where(np.isfinite(np.asarray(t["CTPT_DEC"], float)), np.asarray(t["CTPT_DEC"], float),
+                   np.asarray(t["DEC"], float))
+    keep = np.isin(typ, _BAT_AGN)
+    prov = np.asarray(_rows(path, len(t)))
+    names = np.array([f"{b} ({c})" for b, c in zip(_strings(t["BAT_NAME"]), _strings(t["COUNTERPART_NAME"]))])
+    return _table(names[keep], ra[keep], dec[keep], "BAT105_AGN", [f"BAT {k}" for k in typ[keep]], prov[keep])
+
+
+_BPT = {"0": "SFG", "1": "composite", "2": "AGN", "4": "BPT flag 4 (undocumented)", "": "no BPT class"}
+
+
+def read_molnar(shared: Path) -> Table:
+    """Molnar et al. 2021 SDSS galaxies with 1.4 GHz fluxes (90 % shared rows), classed by BPT."""
+    path = shared / "nonblazars" / "molnar2021_lowz_IRRC_combSamp.csv"
+    t = Table.read(path, format="ascii.csv")
+    bpt = [str(int(v)) if v is not np.ma.masked and np.isfinite(v) else "" for v in t["BPTflag"]]
+    cls = [f"radio galaxy, {_BPT.get(b, 'BPT ' + b)}" for b in bpt]
+    return _table([f"SDSS {int(o)}" for o in t["ObjID"]], t["RA"], t["Dec"], "MOLNAR_GALAXIES", cls,
+                  _rows(path, len(t)))
+
+
+def read_dustpedia(shared: Path) -> Table:
+    """DustPedia nearby galaxies (88 % shared rows), classed by their HyperLEDA type."""
+    path = shared / "nonblazars" / "DustPedia_Combined_Photometry_2.2.csv"
+    t = Table.read(path, format="ascii.csv")
+    leda = Table.read(shared / "nonblazars" / "DustPedia_HyperLEDA_Herschel.csv", format="ascii.csv")
+    kind = {str(n).strip(): str(k).strip() for n, k in zip(leda["objname"], leda["type"].filled("")
+                                                             if hasattr(leda["type"], "filled") else leda["type"])}
+    cls = [f"galaxy ({kind.get(str(n).strip(), '') or 'no type'})" for n in t["name"]]
+    return _table([str(n) for n in t["name"]], t["ra"], t["dec"], "DUSTPEDIA", cls, _rows(path, len(t)))
+
+
+#: 4FGL-DR4 classes of gamma-ray emitting AGN and galaxies that are not blazars.
+_4FGL_NONBLAZAR = ("rdg", "agn", "sey", "nlsy1", "ssrq", "css", "sbg", "gal")
+
+
+def read_4fgl_nonblazars(shared: Path) -> Table:
+    """4FGL-DR4 radio galaxies, Seyferts, NLSy1, steep-spectrum quasars, starburst and normal galaxies,
+    at their counterpart position."""
+    path = shared / "fermi" / "4fgl_dr4_v35_bands.fits"
+    with fits.open(path) as hdul:
+        d = hdul[1].data
+        cls = np.char.strip(np.char.lower(np.asarray(d["CLASS1"]).astype(str)))
+        ra, dec = np.asarray(d["RA_Counterpart"], float), np.asarray(d["DEC_Counterpart"], float)
+        keep = np.isin(cls, _4FGL_NONBLAZAR) & np.isfinite(ra) & np.isfinite(dec)
+        names = np.char.strip(np.asarray(d["Source_Name"]).astype(str))
+        assoc = np.char.strip(np.asarray(d["ASSOC1"]).astype(str))
+        rows = np.flatnonzero(keep)
+    prov = [f"fermi/{path.name} row {i + 1} (ASSOC1 {assoc[i]})" for i in rows]
+    return _table(names[rows], ra[rows], dec[rows], "4FGL_NONBLAZAR", [f"4FGL {c}" for c in cls[rows]], prov)
+
+
+def read_3lac_veto(shared: Path) -> Table:
+    """3LAC blazar counterparts (bll, fsrq, bcu): only to veto negatives near a known blazar."""
+    path = shared / "blazars" / "3lac_highlat.csv"
+    t = Table.read(path, format="ascii.csv")
+    cls = np.char.strip(np.char.lower(np.asarray(t["SpCl"]).astype(str)))
+    keep = np.char.startswith(cls, "bll") | np.char.startswith(cls, "fsrq") | np.char.startswith(cls, "bcu")
+    return _table(np.asarray(t["CName"]).astype(str)[keep], np.asarray(t["RAJ2000"])[keep],
+                  np.asarray(t["DEJ2000"])[keep], "3LAC", cls[keep], np.asarray(_rows(path, len(t)))[keep])
+
+
+def read_bat_beamed(shared: Path) -> Table:
+    """Swift-BAT 105-month "Beamed AGN" (blazars) at their counterpart position: veto only."""
+    path = shared / "xray" / "swift_bat105month_BAT105.fits"
+    t = _fits_table(path)
+    keep = _strings(t["TYPE"]) == "Beamed AGN"
+    keep &= np.isfinite(np.asarray(t["CTPT_RA"], float))
+    return _table(_strings(t["BAT_NAME"])[keep], np.asarray(t["CTPT_RA"])[keep], np.asarray(t["CTPT_DEC"])[keep],
+                  "BAT105_BEAMED", "Beamed AGN", np.asarray(_rows(path, len(t)))[keep])
+
+
+def read_vcv_blazars(shared: Path) -> Table:
+    """Veron-Cetty type B (BL Lac) rows of the 2RXS/XMMSL2 x NVSS file, NVSS position: veto only."""
+    path = shared / _RASS_NVSS
+    t = _fits_table(path)
+    keep = _strings(t["Type_vv10"]) == "B"
+    return _table(_strings(t["NAME_vv10"])[keep], np.asarray(t["RA"])[keep], np.asarray(t["DEC"])[keep],
+                  "VCV_BLLAC", "VCV type B", np.asarray(_rows(path, len(t)))[keep])
+
+
 #: In priority order: a source found in several lists keeps the first list's entry.
 BLAZAR_READERS: tuple[tuple[str, Callable[[Path], Table]], ...] = (
     ("5BZCAT", read_bzcat5), ("3HSP", read_3hsp), ("4FGL-DR4", read_4fgl_blazars))
 NONBLAZAR_READERS: tuple[tuple[str, Callable[[Path], Table]], ...] = (
     ("SDSS_DR7_QSO", read_sdss_dr7), ("TYPE1_AGN", read_type1_agn), ("S82X_AGN", read_s82x),
-    ("MUWCLASS_AGN", read_muwclass_agn), ("DR16Q_Z3_RADIO", read_dr16q_radio), ("LUSSO2020", read_lusso2020))
+    ("MUWCLASS_AGN", read_muwclass_agn), ("DR16Q_Z3_RADIO", read_dr16q_radio), ("LUSSO2020", read_lusso2020),
+    ("4FGL_NONBLAZAR", read_4fgl_nonblazars), ("BAT105_AGN", read_bat_agn), ("RASS_NVSS", read_rass_nvss),
+    ("DUSTPEDIA", read_dustpedia), ("MOLNAR_GALAXIES", read_molnar))
+#: Known blazars that are not labelled sources themselves, only a veto: no negative within 15" of them.
+VETO_READERS: tuple[tuple[str, Callable[[Path], Table]], ...] = (
+    ("3LAC", read_3lac_veto), ("BAT105_BEAMED", read_bat_beamed), ("VCV_BLLAC", read_vcv_blazars))

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..exceptions import InputValueError
 
-__all__ = ["WAVEBAND_EDGES", "waveband_index", "band_dropout", "restrict_to_cells", "shared_view_copies",
-           "coverage_patterns", "coverage_weights"]
+__all__ = ["WAVEBAND_EDGES", "waveband_index", "band_dropout", "coverage_transplant", "restrict_to_cells",
+           "shared_view_copies", "coverage_patterns", "coverage_weights"]
 
 #: Lower edges in log10(nu / Hz) of radio, mm, IR, optical, UV, X-ray, gamma (the registry's
 #: `WAVEBANDS` order). IR starts at 300 GHz-ish sub-mm/far-IR; optical spans 2MASS J .. SDSS u
@@ -115,6 +115,53 @@ def band_dropout(X: np.ndarray, log_nu: np.ndarray, rng: np.random.Generator, *,
         if shape_scaling:
             _renormalise_shape(X, floor, missing_value)
     return X
+
+
+def coverage_transplant(X: np.ndarray, y: np.ndarray, rng: np.random.Generator, *, p: float,
+                        missing_value: float = 0.0, shape_scaling: bool = False,
+                        floor: float = 0.01) -> tuple[np.ndarray, np.ndarray]:
+    """Return a copy of ``X`` in which a fraction ``p`` of the SEDs keep only the grid cells that a
+    randomly drawn SED of the *other* class also fills.
+
+    In the labelled catalogues which cells an SED fills says which list it came from, not what the
+    source is. Under the transplant an SED is seen with the intersection of its own coverage and
+    a coverage of the other class; the intersection of independent draws from the two classes'
+    coverage distributions has the same distribution whichever class the SED belongs to, so
+    presence alone stops predicting the label (measured: the coverage-only baseline on these
+    inputs). Upper limits (real non-detections) stay where the donor fills the cell too, with their
+    flag, so a non-detection can still inform. An SED whose intersection would be empty is kept
+    unchanged.
+
+    Returns
+    -------
+    X_new : ndarray, shape (N, L, C)
+    transplanted : ndarray of bool, shape (N,)
+        Which SEDs were reduced.
+    """
+    X = np.array(X, dtype=np.float32, copy=True)
+    y = np.asarray(y).astype(int)
+    n = X.shape[0]
+    done = np.zeros(n, bool)
+    if not 0.0 <= p <= 1.0:
+        raise InputValueError(f"coverage transplant probability must be in [0, 1], got {p!r}")
+    present = X[..., 0] > missing_value
+    pools = [np.flatnonzero(y == k) for k in (0, 1)]
+    if p == 0 or not (pools[0].size and pools[1].size):
+        return X, done
+    pick = rng.random(n) < p
+    donors = np.empty(n, np.int64)
+    for k in (0, 1):
+        mine = np.flatnonzero(y == k)
+        donors[mine] = pools[1 - k][rng.integers(0, pools[1 - k].size, mine.size)]
+    keep = present & present[donors]
+    ok = pick & keep.any(axis=1)
+    drop = present & ~keep & ok[:, None]
+    if drop.any():
+        _blank(X, drop, missing_value)
+        if shape_scaling:
+            _renormalise_shape(X, floor, missing_value)
+    done[ok] = True
+    return X, done
 
 
 def _eligible(X: np.ndarray, cells: np.ndarray, missing_value: float) -> np.ndarray:

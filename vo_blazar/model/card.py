@@ -155,7 +155,11 @@ def build_card(result: CVResult, *, grid, weights: list[dict[str, Any]], data_co
         "baselines": {
             name: {"test": result.baseline_summary(name, "test"),
                    "leakage_controlled": result.baseline_summary(name, "leakage_controlled")}
-            for name in ("gradient_boosting", "coverage_only")},
+            for name in ("gradient_boosting", "coverage_only", "coverage_only_training_inputs")},
+        # the coverage-only baseline on the augmented views the network trains on: how much band
+        # presence alone still tells after the coverage transplant (target <= 0.60)
+        "baseline_coverage_only_training_inputs_roc_auc": (
+            result.baseline_summary("coverage_only_training_inputs").get("roc_auc", {}).get("mean")),
         "saliency": {"log_nu": [float(x) for x in result.log_nu],
                      "mean_abs_gradient": [float(x) for x in sal],
                      "mean_abs_gradient_level": None if sal_level is None else [float(x) for x in sal_level],

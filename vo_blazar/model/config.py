@@ -131,6 +131,10 @@ class TrainingConfig:
     coverage_balance : bool
         Weight training SEDs so that, within each band-coverage pattern, both classes weigh
         the same (patterns seen for one class only keep weight 1).
+    coverage_transplant : float
+        Probability that a training SED is seen, in an epoch, with only the grid cells that a
+        random SED of the other class also fills (`vo_blazar.model.augmentation.coverage_transplant`):
+        band presence that comes from which list a source was taken from stops deciding the label.
     """
 
     n_folds: int = 10
@@ -144,6 +148,7 @@ class TrainingConfig:
     shared_only: float = 0.3
     shared_copies: int = 2
     coverage_balance: bool = False
+    coverage_transplant: float = 1.0
 
     def __post_init__(self):
         if int(self.n_folds) < 2:
@@ -154,6 +159,8 @@ class TrainingConfig:
             v = float(getattr(self, name))
             if not 0.0 <= v < 1.0:
                 raise InputValueError(f"{name} must be in [0, 1), got {v!r}")
+        if not 0.0 <= float(self.coverage_transplant) <= 1.0:
+            raise InputValueError(f"coverage_transplant must be in [0, 1], got {self.coverage_transplant!r}")
         if int(self.epochs) < 1 or int(self.batch_size) < 1:
             raise InputValueError("epochs and batch_size must be positive integers")
 

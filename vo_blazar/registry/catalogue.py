@@ -10,7 +10,8 @@ from typing import Any
 
 from astropy import units as u
 
-__all__ = ["AccessSpec", "PointSpec", "UpperLimitRule", "Catalogue", "WAVEBANDS", "CONVERSIONS"]
+__all__ = ["AccessSpec", "PointSpec", "UpperLimitRule", "RowFilter", "Footprint", "SurveyLimit", "Catalogue", "WAVEBANDS",
+           "CONVERSIONS", "FOOTPRINT_KINDS"]
 
 #: Wavebands in frequency order; every catalogue belongs to one.
 WAVEBANDS = ("radio", "mm", "ir", "optical", "uv", "xray", "gamma")
@@ -32,14 +33,19 @@ class AccessSpec:
     """How the live VO answers a cone search for this catalogue.
 
     ``kind`` is ``"scs"`` (IVOA Simple Cone Search at ``url``), ``"tap"`` (TAP service ``url``,
-    ``table``) or ``"vizier"`` (VizieR table id in ``table``). ``bulk`` names the many-position path
-    the service supports: ``"tap_upload"``, ``"xmatch"`` (CDS XMatch with the VizieR id) or ``None``.
+    ``table``), ``"vizier"`` (VizieR table id in ``table``), ``"packaged"`` (the complete release
+    file ships in the package and answers online and offline alike) or ``"offline"`` (no live
+    service with a documented schema; only the offline snapshot answers). ``bulk`` names the
+    many-position path the service supports: ``"tap_upload"``, ``"xmatch"`` (CDS XMatch with the
+    VizieR id) or ``None``. ``aliases`` maps a column name the service answers with to the
+    registry's name for it (e.g. CDS XMatch's ``Qfl`` for 2MASS's ``Qflg``).
     """
 
     kind: str
     url: str | None = None
     table: str | None = None
     bulk: str | None = None
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,54 @@ class PointSpec:
 
 
 @dataclass(frozen=True)
+class RowFilter:
+    """Rows are kept only when ``column`` lies in [``min``, ``max``] and is one of ``values``.
+
+    For catalogues whose documentation says which rows are usable, e.g. VLASS's recommended
+    ``DupFlag < 2`` and ``QualFlag`` in (0, 4): duplicate components would repeat one flux.
+    A null never passes.
+    """
+
+    column: str
+    min: float | None = None
+    max: float | None = None
+    values: tuple[Any, ...] | None = None
+
+
+#: Footprint kinds a registry entry may declare (see `Footprint`).
+FOOTPRINT_KINDS = ("allsky", "box", "dec_range", "galactic_latitude")
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The sky a catalogue covers completely down to its `SurveyLimit` values.
+
+    ``kind`` is ``"allsky"``, ``"box"`` (``ra`` and ``dec`` ranges in deg, ICRS; the RA range may
+    wrap through 0), ``"dec_range"`` (``dec`` range) or ``"galactic_latitude"`` (``min_abs_b``:
+    the sky at ``|b| >= min_abs_b`` deg, where a survey's sensitivity is uniform enough for one
+    limit). A position inside the footprint with no counterpart is a real non-detection.
+    """
+
+    kind: str
+    ra: tuple[float, float] | None = None
+    dec: tuple[float, float] | None = None
+    min_abs_b: float | None = None
+
+
+@dataclass(frozen=True)
+class SurveyLimit:
+    """The survey's sensitivity in one band: the upper limit reported for a non-detection.
+
+    ``nufnu`` is in erg/cm2/s at ``frequency`` (Hz); ``note`` says where the number comes from.
+    """
+
+    band: str
+    frequency: u.Quantity
+    nufnu: u.Quantity
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Catalogue:
     """One catalogue of the registry."""
 
@@ -96,6 +150,11 @@ class Catalogue:
     epoch_mjd: float | None = None         # fixed epoch (survey mid-point) when no column
     name_column: str | None = None
     description: str = ""
+    # survey-limit upper limits for non-detections: both or neither (checked by the loader)
+    footprint: Footprint | None = None
+    survey_limits: tuple[SurveyLimit, ...] = ()
+    row_filter: tuple[RowFilter, ...] = ()   # every rule must hold for a row to give points
+    one_row_per: str | None = None          # keep the first row per value (RACS: source_id)
 
     @property
     def frequencies(self) -> u.Quantity:

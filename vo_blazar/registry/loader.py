@@ -10,23 +10,30 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import numpy as np
 import yaml
 from astropy import units as u
 
 from ..exceptions import RegistryError, UnknownCatalogueError
-from .catalogue import CONVERSIONS, WAVEBANDS, AccessSpec, Catalogue, PointSpec, UpperLimitRule
+from .catalogue import (CONVERSIONS, FOOTPRINT_KINDS, WAVEBANDS, AccessSpec, Catalogue, Footprint,
+                        PointSpec, RowFilter, SurveyLimit, UpperLimitRule)
 
 __all__ = ["Registry", "load_registry", "get_catalogue", "DEFAULT_REGISTRY"]
 
 #: The registry shipped with the package.
 DEFAULT_REGISTRY = "catalogues.yaml"
 
-_ACCESS_KINDS = ("scs", "tap", "vizier")
+# "offline": no live service serves the catalogue with a documented schema; the offline snapshot
+# answers, and a live query fails with a ServiceError that says so (docs/registry.rst)
+_ACCESS_KINDS = ("scs", "tap", "vizier", "packaged", "offline")
+_ACCESS_KEYS = {"kind", "url", "table", "bulk", "aliases"}
 _BULK_KINDS = (None, "tap_upload", "xmatch")
 _MATCH_KINDS = ("cone", "nearest", "ellipse")
 _CORRECTIONS = ("none", "extinction", "absorption")
@@ -51,11 +58,19 @@ _UNIT_TYPES = {
     "count_rate": u.ct / u.s,
 }
 #: params whose value names another column of the catalogue (checked to be non-empty strings)
-COLUMN_PARAMS = ("flux", "lolim", "hilim")
+COLUMN_PARAMS = ("flux", "flux_column", "lolim", "hilim", "error_lo", "index_column")
+#: every param `vo_blazar.photometry.points` reads; any other key is a typo caught at load time
+KNOWN_PARAMS = frozenset(COLUMN_PARAMS) | {
+    "unit", "error_unit", "zero_point", "band_energy", "energy_unit", "alpha", "index", "index_max",
+    "index_fallback", "ecf", "ecf_unit", "error_placeholder"}
+# a VizieR table id: "<catalogue>/<table>"; catalogue ids are "J/<journal>/<volume>/<page>" or
+# "<category>/<number>" (II/246, VIII/81B, B/vsx), so a table id has 5 resp. 3 or more parts
+_VIZIER_TABLE = re.compile(r"^(J/[^/\s]+/[^/\s]+/[^/\s]+|(?!J/)[^/\s]+/[^/\s]+)/[^/\s]+$")
 
 _CATALOGUE_KEYS = {
     "name", "title", "waveband", "reference", "access", "ra_column", "dec_column", "points",
     "radius", "match", "ellipse", "epoch_column", "epoch_mjd", "name_column", "description",
+    "row_filter", "one_row_per", "footprint", "survey_limits",
 }
 _POINT_KEYS = {"band", "frequency", "conversion", "value", "error", "params", "upper_limit",
                "correction"}
@@ -141,6 +156,13 @@ def _err(cat: str, field: str, msg: str) -> RegistryError:
     return RegistryError(f"catalogue {cat!r}, field {field!r}: {msg}")
 
 
+def _column(value: Any, cat: str, field: str) -> str:
+    # YAML reads `value: 1` or `error: yes` as a number or a bool: a column name must be a string
+    if not isinstance(value, str) or not value.strip():
+        raise _err(cat, field, f"{value!r} must name a column (a non-empty string)")
+    return value
+
+
 def _quantity(text: Any, cat: str, field: str) -> u.Quantity:
     try:
         return u.Quantity(text) if not isinstance(text, u.Quantity) else text
@@ -200,6 +222,10 @@ def _params(raw: Any, conversion: str, cat: str, field: str) -> dict[str, Any]:
     missing = [k for k in _REQUIRED_PARAMS[conversion] if k not in raw]
     if missing:
         raise _err(cat, field, f"conversion {conversion!r} needs params {missing}")
+    unknown = sorted(set(raw) - KNOWN_PARAMS)
+    if unknown:
+        raise _err(cat, f"{field}.{unknown[0]}", f"unknown param(s) {unknown}; "
+                                                 f"expected some of {sorted(KNOWN_PARAMS)}")
     out: dict[str, Any] = {}
     for key, val in raw.items():
         f = f"{field}.{key}"
@@ -228,15 +254,13 @@ def _params(raw: Any, conversion: str, cat: str, field: str) -> dict[str, Any]:
                 raise _err(cat, f, f"{val!r} must be a positive energy flux per count rate, "
                                    "e.g. '1e-11 erg / (cm2 ct)' (= erg/cm2/s per ct/s)")
             out[key] = q.to(want)
-        elif key in ("alpha", "index"):
+        elif key in ("alpha", "index", "index_max", "index_fallback", "error_placeholder"):
             try:
                 out[key] = float(val)
             except (TypeError, ValueError):
                 raise _err(cat, f, f"{val!r} must be a number") from None
         elif key in COLUMN_PARAMS:
-            if not isinstance(val, str) or not val:
-                raise _err(cat, f, f"{val!r} must name a column")
-            out[key] = val
+            out[key] = _column(val, cat, f)
         else:
             out[key] = val
     return out
@@ -267,6 +291,10 @@ def _upper_limit(raw: Any, cat: str, field: str) -> UpperLimitRule | None:
         raise _err(cat, field, f"unknown keys {sorted(raw)}")
     if kind in ("flag", "null_error") and not column:
         raise _err(cat, f"{field}.column", f"kind {kind!r} needs a column")
+    if column is not None:
+        column = _column(column, cat, f"{field}.column")
+    if error_hi is not None:
+        error_hi = _column(error_hi, cat, f"{field}.error_hi")
     if pattern is not None:
         if kind != "flag" or not alphabet:
             raise _err(cat, f"{field}.pattern", "a pattern needs kind 'flag' and an 'alphabet'")
@@ -277,6 +305,8 @@ def _upper_limit(raw: Any, cat: str, field: str) -> UpperLimitRule | None:
         sigma = float(sigma)
     except (TypeError, ValueError):
         raise _err(cat, f"{field}.sigma", f"{sigma!r} must be a number") from None
+    if not sigma > 0:
+        raise _err(cat, f"{field}.sigma", f"{sigma!r} must be positive")
     return UpperLimitRule(kind=kind, column=column, values=tuple(values), sigma=sigma,
                           error_hi=error_hi)
 
@@ -300,18 +330,175 @@ def _point(raw: Any, cat: str, i: int) -> PointSpec:
     if correction not in _CORRECTIONS:
         raise _err(cat, f"{field}.correction", f"{correction!r} is not one of {list(_CORRECTIONS)}")
     error = raw.get("error")
-    if error is not None and (not isinstance(error, str) or not error):
-        raise _err(cat, f"{field}.error", f"{error!r} must name a column")
+    if error is not None:
+        error = _column(error, cat, f"{field}.error")
+    upper_limit = _upper_limit(raw.get("upper_limit"), cat, f"{field}.upper_limit")
+    # what vo_blazar.photometry.points would otherwise only find out at query time
+    magnitude = conversion in ("ab_mag", "vega_mag")
+    if upper_limit is not None and upper_limit.kind == "null_error" and not (upper_limit.error_hi
+                                                                              or error):
+        raise _err(cat, f"{field}.upper_limit.error_hi",
+                   "kind 'null_error' needs error_hi (or the point's error column) for the limit")
+    if upper_limit is not None and upper_limit.kind == "nonpositive":
+        if magnitude:
+            raise _err(cat, f"{field}.upper_limit.kind", "'nonpositive' makes no sense for magnitudes")
+        if not error:
+            raise _err(cat, f"{field}.error", "upper-limit kind 'nonpositive' needs an error column")
     return PointSpec(
         band=str(raw["band"]),
         frequency=_frequency(raw["frequency"], cat, f"{field}.frequency"),
         conversion=conversion,
-        value=str(raw["value"]),
+        value=_column(raw["value"], cat, f"{field}.value"),
         error=error,
         params=_params(raw.get("params"), conversion, cat, f"{field}.params"),
-        upper_limit=_upper_limit(raw.get("upper_limit"), cat, f"{field}.upper_limit"),
+        upper_limit=upper_limit,
         correction=correction,
     )
+
+
+def _range(value: Any, cat: str, field: str, lo: float, hi: float) -> tuple[float, float]:
+    if (not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2
+            or not all(isinstance(v, (int, float)) for v in value)):
+        raise _err(cat, field, f"expected [min, max] in deg, got {value!r}")
+    a, b = float(value[0]), float(value[1])
+    if not (lo <= a <= hi and lo <= b <= hi):
+        raise _err(cat, field, f"{value!r} is outside [{lo:g}, {hi:g}] deg")
+    return a, b
+
+
+def _footprint(raw: Any, cat: str) -> Footprint | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, Mapping) or raw.get("kind") not in FOOTPRINT_KINDS:
+        raise _err(cat, "footprint.kind", f"expected one of {list(FOOTPRINT_KINDS)}, got {raw!r}")
+    kind = raw["kind"]
+    needs = {"allsky": set(), "box": {"ra", "dec"}, "dec_range": {"dec"},
+             "galactic_latitude": {"min_abs_b"}}[kind]
+    if set(raw) - needs - {"kind"} or needs - set(raw):
+        raise _err(cat, "footprint", f"kind {kind!r} takes exactly {sorted(needs) or 'no other keys'}, "
+                                     f"got {sorted(set(raw) - {'kind'})}")
+    ra = _range(raw["ra"], cat, "footprint.ra", 0.0, 360.0) if "ra" in raw else None
+    dec = _range(raw["dec"], cat, "footprint.dec", -90.0, 90.0) if "dec" in raw else None
+    if dec is not None and dec[0] >= dec[1]:
+        raise _err(cat, "footprint.dec", f"min must be below max, got {list(dec)}")
+    min_abs_b = None
+    if "min_abs_b" in raw:
+        try:
+            min_abs_b = float(raw["min_abs_b"])
+        except (TypeError, ValueError):
+            raise _err(cat, "footprint.min_abs_b", f"{raw['min_abs_b']!r} must be a number (deg)") from None
+        if not 0.0 <= min_abs_b < 90.0:
+            raise _err(cat, "footprint.min_abs_b", f"must be in [0, 90) deg, got {min_abs_b}")
+    return Footprint(kind=kind, ra=ra, dec=dec, min_abs_b=min_abs_b)
+
+
+def _survey_limits(raw: Any, cat: str, points: tuple[PointSpec, ...]) -> tuple[SurveyLimit, ...]:
+    """``survey_limits: {<band>: {limit: "<nuFnu or flux density>", note: "..."}}`` -> records.
+
+    Each key names one of the catalogue's point bands (its frequency is the point's); a flux
+    density limit becomes nuFnu = nu * S_nu.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, Mapping) or not raw:
+        raise _err(cat, "survey_limits", "must be a mapping {band: {limit: ..., note: ...}}")
+    freq = {p.band: p.frequency for p in points}
+    out = []
+    for band, spec in raw.items():
+        field = f"survey_limits.{band}"
+        if band not in freq:
+            raise _err(cat, field, f"no point has band {band!r}; bands are {list(freq)}")
+        if not isinstance(spec, Mapping) or "limit" not in spec or set(spec) - {"limit", "note"}:
+            raise _err(cat, field, "expected {limit: <quantity>, note: <text>}")
+        limit = _quantity(spec["limit"], cat, f"{field}.limit")
+        nu = freq[band].to(u.Hz)
+        if limit.unit.is_equivalent(u.Jy):
+            limit = (limit * nu).to(u.erg / u.cm**2 / u.s)
+        elif limit.unit.is_equivalent(u.erg / u.cm**2 / u.s):
+            limit = limit.to(u.erg / u.cm**2 / u.s)
+        else:
+            raise _err(cat, f"{field}.limit", f"{limit} is neither a flux density nor nuFnu (erg/cm2/s)")
+        if not (np.isfinite(limit.value) and limit.value > 0):
+            raise _err(cat, f"{field}.limit", f"must be positive and finite, got {limit}")
+        out.append(SurveyLimit(band=str(band), frequency=nu, nufnu=limit, note=str(spec.get("note", ""))))
+    return tuple(out)
+
+
+def _access(acc: Any, name: str) -> AccessSpec:
+    """The ``access`` mapping, checked so that a malformed spec never reaches a query."""
+    if not isinstance(acc, Mapping) or acc.get("kind") not in _ACCESS_KINDS:
+        kind = acc.get("kind") if isinstance(acc, Mapping) else acc
+        raise _err(name, "access.kind", f"{kind!r}: expected one of {list(_ACCESS_KINDS)}")
+    if set(acc) - _ACCESS_KEYS:
+        raise _err(name, "access", f"unknown keys {sorted(set(acc) - _ACCESS_KEYS)}")
+    kind, url, table = acc["kind"], acc.get("url"), acc.get("table")
+    if kind in ("scs", "tap"):
+        if not url:
+            raise _err(name, "access.url", f"kind {kind!r} needs a url")
+        parts = urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise _err(name, "access.url", f"{url!r} is not an http(s) URL")
+    elif url is not None:
+        raise _err(name, "access.url", f"kind {kind!r} takes no url" + (
+            ": TAPVizieR (conf.vizier_tap_url) serves every VizieR table" if kind == "vizier" else ""))
+    if kind in ("packaged", "offline") and (table is not None or acc.get("bulk") is not None):
+        raise _err(name, "access", f"kind {kind!r} takes no table and no bulk mode")
+    if kind in ("tap", "vizier") and not table:
+        raise _err(name, "access.table", f"kind {kind!r} needs a table")
+    if kind in ("scs", "packaged", "offline") and table is not None:
+        raise _err(name, "access.table", "kind 'scs' takes no table: the cone-search URL names it")
+    if table is not None and not isinstance(table, str):
+        raise _err(name, "access.table", f"{table!r} must be a string")
+    if kind == "vizier" and not _VIZIER_TABLE.match(table):
+        raise _err(name, "access.table",
+                   f"{table!r} is not a VizieR table id '<catalogue>/<table>' (e.g. 'VIII/65/nvss', "
+                   "'J/ApJS/255/30/comp'); a catalogue id alone is not a TAP table")
+    bulk = acc.get("bulk")
+    if bulk not in _BULK_KINDS:
+        raise _err(name, "access.bulk", f"{bulk!r}: expected one of {list(_BULK_KINDS)}")
+    if bulk == "xmatch" and kind != "vizier":
+        raise _err(name, "access.bulk", "CDS XMatch needs a VizieR table (kind 'vizier')")
+    if bulk == "tap_upload" and kind == "scs":
+        raise _err(name, "access.bulk", "a TAP upload needs kind 'tap' or 'vizier'")
+    aliases = acc.get("aliases") or {}
+    if not isinstance(aliases, Mapping):
+        raise _err(name, "access.aliases", "must map a service column name to the registry's name")
+    for service_name, registry_name in aliases.items():
+        _column(service_name, name, "access.aliases")
+        _column(registry_name, name, f"access.aliases.{service_name}")
+    return AccessSpec(kind=kind, url=url, table=table, bulk=bulk, aliases=dict(aliases))
+
+
+def _row_filter(raw: Any, name: str) -> tuple[RowFilter, ...]:
+    """``row_filter``: rows kept only when every rule holds (e.g. VLASS duplicate/quality flags)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise _err(name, "row_filter", "must be a non-empty list of {column, max|min|values}")
+    rules = []
+    for i, rule in enumerate(raw):
+        field = f"row_filter[{i}]"
+        if not isinstance(rule, Mapping) or "column" not in rule:
+            raise _err(name, field, "must be a mapping with a 'column'")
+        extra = set(rule) - {"column", "min", "max", "values"}
+        if extra:
+            raise _err(name, field, f"unknown keys {sorted(extra)}")
+        if not any(k in rule for k in ("min", "max", "values")):
+            raise _err(name, field, "needs at least one of 'min', 'max', 'values'")
+        bounds = {}
+        for key in ("min", "max"):
+            if key in rule:
+                try:
+                    bounds[key] = float(rule[key])
+                except (TypeError, ValueError):
+                    raise _err(name, f"{field}.{key}", f"{rule[key]!r} must be a number") from None
+        values = rule.get("values")
+        if values is not None and (not isinstance(values, list) or not values):
+            raise _err(name, f"{field}.values", "must be a non-empty list")
+        rules.append(RowFilter(column=_column(rule["column"], name, f"{field}.column"),
+                               min=bounds.get("min"), max=bounds.get("max"),
+                               values=None if values is None else tuple(values)))
+    return tuple(rules)
 
 
 def _catalogue(raw: Any, index: int) -> Catalogue:
@@ -328,21 +515,12 @@ def _catalogue(raw: Any, index: int) -> Catalogue:
         raise _err(name, "waveband",
                    f"unknown waveband {raw['waveband']!r}; expected one of {list(WAVEBANDS)}")
 
-    acc = raw["access"]
-    if not isinstance(acc, Mapping) or acc.get("kind") not in _ACCESS_KINDS:
-        raise _err(name, "access.kind", f"expected one of {list(_ACCESS_KINDS)}")
-    if set(acc) - {"kind", "url", "table", "bulk"}:
-        raise _err(name, "access", f"unknown keys {sorted(set(acc) - {'kind', 'url', 'table', 'bulk'})}")
-    if acc["kind"] in ("scs", "tap") and not acc.get("url"):
-        raise _err(name, "access.url", f"kind {acc['kind']!r} needs a url")
-    if acc["kind"] in ("tap", "vizier") and not acc.get("table"):
-        raise _err(name, "access.table", f"kind {acc['kind']!r} needs a table")
-    if acc.get("bulk") not in _BULK_KINDS:
-        raise _err(name, "access.bulk", f"expected one of {list(_BULK_KINDS)}")
-    if acc.get("bulk") == "xmatch" and acc["kind"] != "vizier":
-        raise _err(name, "access.bulk", "CDS XMatch needs a VizieR table (kind 'vizier')")
-    access = AccessSpec(kind=acc["kind"], url=acc.get("url"), table=acc.get("table"),
-                        bulk=acc.get("bulk"))
+    access = _access(raw["access"], name)
+    for key in ("ra_column", "dec_column"):
+        _column(raw[key], name, key)
+    for key in ("name_column", "epoch_column"):
+        if raw.get(key) is not None:
+            _column(raw[key], name, key)
 
     match = raw.get("match", "cone")
     if match not in _MATCH_KINDS:
@@ -352,6 +530,8 @@ def _catalogue(raw: Any, index: int) -> Catalogue:
         if not isinstance(ellipse, Mapping) or any(not ellipse.get(k) for k in _ELLIPSE_KEYS):
             raise _err(name, "ellipse", f"match 'ellipse' needs columns {list(_ELLIPSE_KEYS)}")
         ellipse = dict(ellipse)
+        for key in _ELLIPSE_KEYS:
+            _column(ellipse[key], name, f"ellipse.{key}")
         try:
             ellipse["unit"] = u.Unit(ellipse.get("unit", "deg"))
         except ValueError as exc:
@@ -386,6 +566,17 @@ def _catalogue(raw: Any, index: int) -> Catalogue:
     if len(set(bands)) != len(bands):
         raise _err(name, "points", f"band names repeat: {bands}")
 
+    footprint = _footprint(raw.get("footprint"), name)
+    survey_limits = _survey_limits(raw.get("survey_limits"), name, points)
+    if (footprint is None) != (not survey_limits):
+        raise _err(name, "footprint" if footprint is None else "survey_limits",
+                   "a survey-limit upper limit needs both a footprint and survey_limits")
+
+    row_filter = _row_filter(raw.get("row_filter"), name)
+    one_row_per = raw.get("one_row_per")
+    if one_row_per is not None:
+        _column(one_row_per, name, "one_row_per")
+
     return Catalogue(
         name=name, title=str(raw["title"]), waveband=raw["waveband"],
         reference=str(raw["reference"]), access=access,
@@ -393,6 +584,8 @@ def _catalogue(raw: Any, index: int) -> Catalogue:
         radius=radius, match=match, ellipse=ellipse,
         epoch_column=raw.get("epoch_column"), epoch_mjd=epoch_mjd,
         name_column=raw.get("name_column"), description=str(raw.get("description", "")).strip(),
+        footprint=footprint, survey_limits=survey_limits, row_filter=row_filter,
+        one_row_per=one_row_per,
     )
 
 

@@ -207,6 +207,26 @@ def _catalogue_points(catalogue: Catalogue, rows: Table, targets: SkyCoord, radi
     return points
 
 
+def _points_and_limits(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: u.Quantity):
+    """`_catalogue_points` plus the survey-limit upper limits of the targets the catalogue missed
+    inside its footprint (`vo_blazar.sed.survey_limits`); ``None`` when there is neither."""
+    from astropy.table import vstack
+
+    from .survey_limits import survey_limit_points
+    points = _catalogue_points(catalogue, rows, targets, radius)
+    if catalogue.footprint is None:
+        return points
+    detected = np.zeros(len(targets), bool)
+    if points is not None:
+        detected[np.asarray(points[INDEX_COLUMN], dtype=np.int64)] = True
+    limits = survey_limit_points(catalogue, targets, detected, INDEX_COLUMN)
+    if limits is None:
+        return points
+    if points is None:
+        return limits
+    return vstack([points, limits[points.colnames]], metadata_conflicts="silent")
+
+
 def _drop_internal(points, keep=()) -> None:
     """Remove photometry's book-keeping columns (``_row``, ...) that are not part of the SED schema."""
     extra = [c for c in points.colnames if c.startswith("_") and c not in keep]
@@ -304,7 +324,7 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     def one(catalogue: Catalogue):
         rows = access.cone(catalogue, target, _query_radius(catalogue, radius))
         rows[INDEX_COLUMN] = np.zeros(len(rows), dtype=np.int64)   # all rows belong to the one target
-        return _catalogue_points(catalogue, rows, target.reshape((1,)), radius)
+        return _points_and_limits(catalogue, rows, target.reshape((1,)), radius)
 
     results, failures = _run_per_catalogue(one, catalogues, access)
     parts = [results[c.name] for c in catalogues if results.get(c.name) is not None]
@@ -369,7 +389,7 @@ def _build_many(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalogu
     n = len(targets)
 
     def one(catalogue: Catalogue):
-        return _catalogue_points(catalogue, access.bulk(catalogue, targets, _query_radius(catalogue, radius)),
+        return _points_and_limits(catalogue, access.bulk(catalogue, targets, _query_radius(catalogue, radius)),
                                  targets, radius)
 
     # one catalogue failing fails that catalogue for every position

@@ -29,12 +29,16 @@ from astropy.table import MaskedColumn, Table
 
 from ..logger import log
 from ..registry import load_registry
+from .added_files import ADDED_ORIGINS, ADDED_STEPS
 from .names import NAMES_FILE
 
 __all__ = ["build_snapshot", "main"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = REPO_ROOT / "vo_blazar" / "data" / "snapshot"
+#: Catalogues whose snapshot slice is the whole catalogue (their file is complete in ../shared/data):
+#: only these may declare a footprint, so that a miss is a real non-detection offline too.
+COMPLETE_CATALOGUES = ("4FGL-DR4", "3FHL", "2FHL", "PCCS2_030", "eFEDS")
 #: rows of the same catalogue from two origins closer than this are one source; the first origin wins
 DEDUP_RADIUS = 5 * u.arcsec
 
@@ -49,7 +53,7 @@ F_T1POS = "nonblazars/type1_agn_sdss_spitzer_master_clean.dat"
 F_S82X = "nonblazars/s82x_hsc3_z0-1_gampen_1509_agn.fits"
 F_MUW = "nonblazars/muwclass_cscv2_td.csv"
 F_DR16Q = "nonblazars/dr16q_z3_radio_highz_inspected.csv"
-ORIGINS = (F_4FGL, F_BZCAT, F_3LAC, F_DR7Q, F_T1SED, F_S82X, F_MUW, F_DR16Q)
+ORIGINS = (F_4FGL, F_BZCAT, F_3LAC, F_DR7Q, F_T1SED, F_S82X, F_MUW, F_DR16Q) + ADDED_ORIGINS
 
 _MAG = u.mag
 _MJY = u.mJy
@@ -450,6 +454,18 @@ def _string_columns(cat) -> set[str]:
     return out
 
 
+def _dedup_radius(cat) -> u.Quantity:
+    """Two origins' rows closer than this are one source of ``cat``.
+
+    Radio to gamma-ray positions (beams, X-ray PSFs) of one source differ between files by more
+    than optical ones do (a 5BZCAT optical position vs the NVSS or 2RXS position of the same
+    object), so those catalogues use their match radius, at least 15 arcsec.
+    """
+    if cat.waveband in ("radio", "mm", "xray", "gamma"):
+        return max(15 * u.arcsec, cat.radius if cat.radius is not None else 0 * u.arcsec)
+    return DEDUP_RADIUS
+
+
 def _dedup(rows: list[dict], cat) -> tuple[list[dict], int]:
     """Keep, per source, the row of the highest-priority origin (sources within DEDUP_RADIUS)."""
     order = {o: k for k, o in enumerate(ORIGINS)}
@@ -463,7 +479,7 @@ def _dedup(rows: list[dict], cat) -> tuple[list[dict], int]:
         if kept:
             kc = SkyCoord([r[cat.ra_column] for r in kept] * u.deg, [r[cat.dec_column] for r in kept] * u.deg)
             nc = SkyCoord([r[cat.ra_column] for r in new] * u.deg, [r[cat.dec_column] for r in new] * u.deg)
-            inew, ikept, _, _ = search_around_sky(nc, kc, DEDUP_RADIUS)
+            inew, ikept, _, _ = search_around_sky(nc, kc, _dedup_radius(cat))
             clash = set(int(j) for j, k in zip(inew, ikept) if kept[k]["_origin"] != origin)
             dropped += len(clash)
             new = [r for j, r in enumerate(new) if j not in clash]
@@ -522,7 +538,7 @@ def build_snapshot(shared: str | Path, out_dir: str | Path | None = None) -> dic
     reg = load_registry()
     col = _Collector(reg)
     for step in (_from_4fgl, _from_bzcat, _from_3lac, _from_dr7q, _from_type1, _from_s82x,
-                 _from_muwclass, _from_dr16q):
+                 _from_muwclass, _from_dr16q) + ADDED_STEPS:
         log.info("snapshot: %s", step.__name__)
         step(col, shared)
 
@@ -555,7 +571,8 @@ def _write_provenance(shared, out, col, counts, dropped, n_names, version) -> No
         f"`{version}`). Every row is a published value from one file of the shared data folder, placed "
         "in the registry catalogue it belongs to, in that catalogue's own columns and units; `_origin` "
         "and `_origin_row` (0-based data row) point back to it. Rows of one catalogue from two origins "
-        f"within {DEDUP_RADIUS.to_value(u.arcsec):g} arcsec are one source: the first origin in the "
+        f"within {DEDUP_RADIUS.to_value(u.arcsec):g} arcsec (radio to gamma-ray catalogues: their match radius, at "
+        "least 15 arcsec) are one source: the first origin in the "
         "order below keeps its row. A band missing from the snapshot is unknown, never an upper limit.",
         "",
         "`_dereddened` = True marks photometry already corrected for Galactic extinction by its source; "
@@ -599,11 +616,13 @@ def _write_provenance(shared, out, col, counts, dropped, n_names, version) -> No
         "",
         "## Snapshot files",
         "",
-        "| catalogue | rows | duplicates dropped | file |",
-        "|---|---|---|---|",
+        "| catalogue | rows | duplicates dropped | coverage | file |",
+        "|---|---|---|---|---|",
     ]
     for name, n in counts.items():
-        lines.append(f"| {name} | {n} | {dropped.get(name, 0)} | `{name}.ecsv.gz` |")
+        coverage = ("complete: the whole catalogue" if name in COMPLETE_CATALOGUES
+                    else "partial: only the rows of the files above")
+        lines.append(f"| {name} | {n} | {dropped.get(name, 0)} | {coverage} | `{name}.ecsv.gz` |")
     lines += ["", f"Name table: `{NAMES_FILE}`, {n_names} names (5BZCAT, 4FGL `Source_Name` and `ASSOC1`, "
               "3HSP, 3LAC counterparts, and aliases such as Mrk 421 = Mkn 421) "
               "with positions from those files.", ""]

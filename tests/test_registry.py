@@ -29,7 +29,7 @@ def test_every_entry_is_valid():
     for cat in load_registry().values():
         assert isinstance(cat, Catalogue)
         assert cat.waveband in WAVEBANDS
-        assert cat.access.kind in ("scs", "tap", "vizier")
+        assert cat.access.kind in ("scs", "tap", "vizier", "packaged", "offline")
         assert cat.match in ("cone", "nearest", "ellipse")
         assert cat.points
         for p in cat.points:

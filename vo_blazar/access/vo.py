@@ -106,6 +106,8 @@ class VOAccess(CatalogueAccess):
         """
         coord = _check_coord(coord, scalar=True)
         radius = _check_radius(radius)
+        if catalogue.access.kind == "packaged":
+            return _packaged().cone(catalogue, coord, radius)
         kind, url, table = self._endpoint(catalogue)
         if kind == "scs":
             return self._scs(catalogue, url, coord, radius)
@@ -127,6 +129,8 @@ class VOAccess(CatalogueAccess):
             coords = coords.reshape((1,))
         if len(coords) == 0:
             return Table(names=[INDEX_COLUMN], dtype=[np.int64])
+        if catalogue.access.kind == "packaged":
+            return _packaged().bulk(catalogue, coords, radius)
         mode = catalogue.access.bulk
         kind, url, table = self._endpoint(catalogue)
         if mode == "tap_upload" and kind in ("tap", "vizier"):
@@ -141,6 +145,11 @@ class VOAccess(CatalogueAccess):
     # ------------------------------------------------------------------ protocols
     def _endpoint(self, catalogue: Catalogue) -> tuple[str, str, str | None]:
         spec = catalogue.access
+        if spec.kind == "offline":
+            raise ServiceError("no live VO service is registered for this catalogue (registry access "
+                               "kind 'offline': no service serves it with a documented schema, see "
+                               "docs/registry.rst); only the offline snapshot answers for it",
+                               service=catalogue.name)
         if spec.kind not in KINDS:
             raise ServiceError(f"unknown access kind {spec.kind!r}; expected one of {KINDS}",
                                service=catalogue.name)
@@ -245,6 +254,10 @@ class VOAccess(CatalogueAccess):
         return self._check_columns(catalogue, table, url)
 
     def _check_columns(self, catalogue: Catalogue, table: Table, url: str) -> Table:
+        # the service's name for a column the registry calls otherwise (2MASS Qfl/Qflg on XMatch)
+        for service_name, registry_name in catalogue.access.aliases.items():
+            if service_name in table.colnames and registry_name not in table.colnames:
+                table.rename_column(service_name, registry_name)
         for name in (catalogue.ra_column, catalogue.dec_column):
             if name not in table.colnames:
                 if len(table):
@@ -262,6 +275,12 @@ class VOAccess(CatalogueAccess):
 
 
 # ---------------------------------------------------------------------- helpers
+def _packaged():
+    """The access that answers ``packaged`` catalogues: the complete release file in the package."""
+    from .snapshot import SnapshotAccess   # imported late: the snapshot module imports this one
+    return SnapshotAccess()
+
+
 def _check_coord(coord, *, scalar: bool) -> SkyCoord:
     if not isinstance(coord, SkyCoord):
         raise InputTypeError(f"expected an astropy SkyCoord, got {type(coord).__name__}")

@@ -10,6 +10,7 @@ Registry parameters read here (``PointSpec.params``)::
     unit            unit of the value column (all conversions but magnitudes); a unit the column
                         itself carries (VOTable/FITS) takes precedence when it is compatible
     error_unit      unit of the error column(s), default: the value's unit
+    error_placeholder  an error value that flags "no measured error" (PMN's 99 mJy): NaN error
     error_lo        column of the lower error (negative or positive); with error (the upper
                         one) the error is the mean of the two magnitudes
     lolim, hilim  columns of lower/upper confidence limits (CSC 2) used when there is no
@@ -42,6 +43,7 @@ from astropy import units as u
 from astropy.coordinates import Angle, SkyCoord
 from astropy.table import QTable, Table
 
+from ..access.base import INDEX_COLUMN
 from ..exceptions import ConversionError, InputTypeError
 from ..logger import log
 from ..registry.catalogue import CONVERSIONS, Catalogue, PointSpec, UpperLimitRule
@@ -239,6 +241,8 @@ def _errors(cols: _Columns, catalogue: Catalogue, spec: PointSpec, value_unit: u
     p = spec.params
     if spec.error:
         hi, hi_unit = cols.numeric(spec.error)
+        if p.get("error_placeholder") is not None:   # a flag value, not a measured error
+            hi = np.where(hi == p["error_placeholder"], np.nan, hi)
         lo = cols.numeric(p["error_lo"])[0] if p.get("error_lo") else None
         convert_unit = value_unit is not None and _flux_column(spec) is None
     elif p.get("lolim") or p.get("hilim"):
@@ -337,6 +341,35 @@ def _flag_matches(data: np.ndarray, mask: np.ndarray, values: tuple) -> np.ndarr
             else np.char.strip(data.astype(str))
         hit = np.isin(text, [str(v).strip() for v in values])
     return hit & ~mask
+
+
+def _kept_rows(catalogue: Catalogue, cols: _Columns) -> np.ndarray:
+    """Rows that pass every rule of the registry's ``row_filter`` (a null never passes)."""
+    keep = np.ones(cols.n, bool)
+    for rule in catalogue.row_filter:
+        if rule.values is not None:
+            data, mask = cols.flag(rule.column)
+            keep &= _flag_matches(data, mask, tuple(rule.values))
+        if rule.min is not None or rule.max is not None:
+            data = cols.numeric(rule.column)[0]
+            with np.errstate(invalid="ignore"):
+                if rule.min is not None:
+                    keep &= data >= rule.min
+                if rule.max is not None:
+                    keep &= data <= rule.max
+    if catalogue.one_row_per:
+        # e.g. RACS's Gaussian list repeats its source's total flux on every component row: one
+        # point per source (and per target in a bulk answer); a null id is never a repeat
+        ids, mask = cols.flag(catalogue.one_row_per)
+        target = (cols.numeric(INDEX_COLUMN)[0] if INDEX_COLUMN in cols.rows.colnames
+                  else np.zeros(cols.n))
+        seen: set = set()
+        for i in np.flatnonzero(keep & ~mask):
+            key = (target[i], ids[i])
+            if key in seen:
+                keep[i] = False
+            seen.add(key)
+    return keep
 
 
 # ---------------------------------------------------------------------------------------------
@@ -579,8 +612,8 @@ def convert_rows(catalogue: Catalogue, rows: Table) -> QTable:
         ``meta['target']`` None for the caller. ``meta['skipped']`` is ``{band: n}`` of values that
         gave no point, ``meta['skipped_reasons']`` ``{band: {reason: n}}`` with reasons ``null``
         (no value), ``nonpositive`` (<= 0 and not a registry upper limit), ``invalid`` (placeholder
-        magnitudes such as 0 or -99, absurd fluxes) and ``no_limit`` (an upper-limit rule whose
-        limit could not be computed).
+        magnitudes such as 0 or -99, absurd fluxes), ``no_limit`` (an upper-limit rule whose
+        limit could not be computed) and ``filtered`` (a row the registry's ``row_filter`` drops).
 
     Raises
     ------
@@ -599,8 +632,15 @@ def convert_rows(catalogue: Catalogue, rows: Table) -> QTable:
     pieces: list[dict] = []
     skipped: dict[str, int] = {}
     reasons: dict[str, dict[str, int]] = {}
+    keep = _kept_rows(catalogue, cols)
     for spec in specs:
         piece, why = _points_for_spec(catalogue, spec, cols)
+        if not keep.all():
+            # rows the catalogue's documentation says not to use (e.g. VLASS duplicates)
+            passed = keep[piece["row"]]
+            if not passed.all():
+                why = {**why, "filtered": why.get("filtered", 0) + int((~passed).sum())}
+                piece = {k: v[passed] for k, v in piece.items()}
         pieces.append(piece)
         if why:
             skipped[spec.band] = skipped.get(spec.band, 0) + sum(why.values())

@@ -409,14 +409,14 @@ def _from_dr16q(col: _Collector, shared: Path) -> None:
                  "e_total_flux_source": _num(t["e_Ftot_racs"])[i]},
                 {"total_flux_source": _MJY, "e_total_flux_source": _MJY})
         col.add("GLEAM", F_DR16Q, i, ra[i], dec[i],
-                {"flux_wide": _num(t["Fintwide_gleam"])[i],
-                 "flux_wide_error": _num(t["e_Fintwide_gleam"])[i]},
-                {"flux_wide": u.Jy, "flux_wide_error": u.Jy})
+                {"Fintwide": _num(t["Fintwide_gleam"])[i],
+                 "e_Fintwide": _num(t["e_Fintwide_gleam"])[i]},
+                {"Fintwide": u.Jy, "e_Fintwide": u.Jy})
     col.notes[F_DR16Q] += [
         "position: the quasar's `sdss_ra`/`sdss_dec`; `Fint_first`/`Fpeak_first`/`Rms_first` -> `FIRST."
         "Fint/Fpeak/Rms`; `S1.4_nvss`/`e_S1.4_nvss` -> `NVSS.S1.4/e_S1.4`; `Ftot_racs`/`e_Ftot_racs` -> "
         "`RACS.total_flux_source/e_total_flux_source` (mJy); `Fintwide_gleam`/`e_Fintwide_gleam` (Jy) -> "
-        "`GLEAM.flux_wide/flux_wide_error`",
+        "`GLEAM.Fintwide/e_Fintwide`",
         "`ND` non-detection codes are NOT turned into upper limits: the surveys publish no row for a "
         "non-detection, and no per-position limit is given in the file, so any limit would be invented",
     ]

@@ -4,7 +4,10 @@ The hub is found the standard way: the ``SAMP_HUB`` environment variable
 (``std-lockurl:file:///path/to/lockfile``) or else the ``~/.samp`` lock file that TOPCAT and Aladin
 write when they start their internal hub. Tables travel as VOTable files in the temporary folder,
 announced by ``file://`` URL with the ``table.load.votable`` MType, which is what TOPCAT and Aladin
-load. The file is removed once every recipient has answered (or timed out).
+load. The file outlives the call: a recipient may answer first and load afterwards, or still be
+loading when the wait times out, and nothing in SAMP says when it is done. Files are kept for
+`KEEP_SECONDS` (an hour) in their own temporary folder and removed by a later `send_table` (or by
+the system's temporary-file cleaning); each status is logged as the recipient gave it.
 
 Built on `pyvo.samp` (astropy.samp is deprecated in astropy 8); pyvo 1.9 provides everything used
 here (hub discovery, the integrated client, the hub server used by the tests).
@@ -14,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 import uuid
 import warnings
 import xmlrpc.client
@@ -31,7 +35,10 @@ from .exceptions import InputTypeError, InputValueError, SAMPHubNotFoundError, V
 from .logger import log
 from .sed.table import validate_sed
 
-__all__ = ["send_table", "send_sed", "point_at", "MTYPE_TABLE", "MTYPE_POINT"]
+__all__ = ["send_table", "send_sed", "point_at", "MTYPE_TABLE", "MTYPE_POINT", "KEEP_SECONDS"]
+
+#: How long a table sent over SAMP stays on disk for its recipients to load.
+KEEP_SECONDS = 3600.0
 
 MTYPE_TABLE = "table.load.votable"
 MTYPE_POINT = "coord.pointAt.sky"
@@ -165,9 +172,11 @@ def send_table(table: Table, *, name: str = "vo_blazar result", client_name: str
         raise InputTypeError(f"send_table expects an astropy Table, got {type(table).__name__}")
     seconds = _timeout_seconds(timeout)
     ready = _votable_ready(table)
-    fd, fname = tempfile.mkstemp(prefix="vo_blazar_", suffix=".vot")
+    folder = _samp_folder()
+    fd, fname = tempfile.mkstemp(prefix="vo_blazar_", suffix=".vot", dir=folder)
     os.close(fd)
     path = Path(fname)
+    sent = False
     try:
         try:
             with warnings.catch_warnings():
@@ -179,16 +188,32 @@ def send_table(table: Table, *, name: str = "vo_blazar result", client_name: str
         message = {"samp.mtype": MTYPE_TABLE,
                    "samp.params": {"url": path.as_uri(), "name": name,
                                    "table-id": f"vo_blazar-{uuid.uuid4()}"}}
-        return _call_all(message, MTYPE_TABLE, client_name, recipient, hub, seconds)
+        statuses = _call_all(message, MTYPE_TABLE, client_name, recipient, hub, seconds)
+        sent = bool(statuses)
+        return statuses
     finally:
-        path.unlink(missing_ok=True)
+        if not sent:   # nobody was told about the file: nobody will read it
+            path.unlink(missing_ok=True)
+
+
+def _samp_folder() -> Path:
+    """The folder of tables sent over SAMP, with those older than `KEEP_SECONDS` removed."""
+    user = f"_{os.getuid()}" if hasattr(os, "getuid") else ""   # /tmp is shared between users
+    folder = Path(tempfile.gettempdir()) / f"vo_blazar_samp{user}"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    now = time.time()
+    for old in folder.glob("vo_blazar_*.vot"):
+        with contextlib.suppress(OSError):   # another process may be sweeping too
+            if now - old.stat().st_mtime > KEEP_SECONDS:
+                old.unlink()
+    return folder
 
 
 def _call_all(message: dict, mtype: str, client_name: str, recipient: str | None, hub: Any,
               seconds: int) -> dict[str, str]:
     """Send ``message`` to every subscribed client and wait for each answer.
 
-    Waiting matters: the file the message points to must live until every client has read it.
+    The recipients are called at the same time, so that n slow ones cost one timeout, not n.
     """
     statuses: dict[str, str] = {}
     with _connection(hub, client_name) as client:
@@ -197,7 +222,7 @@ def _call_all(message: dict, mtype: str, client_name: str, recipient: str | None
             warnings.warn(f"a SAMP hub is running but no client accepts {mtype}; open TOPCAT or Aladin "
                           "and send again", VOBlazarWarning)
             return statuses
-        for cid, cname in targets.items():
+        def call(cid: str) -> str:
             try:
                 response = client.call_and_wait(cid, message, str(seconds))
                 status = str(response.get("samp.status", "unknown"))
@@ -209,10 +234,22 @@ def _call_all(message: dict, mtype: str, client_name: str, recipient: str | None
                           else f"error: {exc.faultString}")
             except OSError as exc:
                 status = f"error: {exc}"
-            if status != "samp.ok":
+            return status
+
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=len(targets)) as pool:
+            answers = dict(zip(targets, pool.map(call, targets)))
+        what = message["samp.params"].get("name", "")
+        where = message["samp.params"].get("url", "")
+        for cid, cname in targets.items():
+            status = answers[cid]
+            if status == "timeout":
+                log.warning(f"SAMP client {cname} did not answer {mtype} within {seconds} s; it may still "
+                            f"be loading {what!r}, whose file stays for {KEEP_SECONDS / 3600:g} h ({where})")
+            elif status != "samp.ok":
                 log.warning(f"SAMP client {cname} answered {status} to {mtype}")
-            else:
-                log.info(f"SAMP: {cname} loaded {message['samp.params'].get('name', '')!r}")
+            else:   # the recipient's word: SAMP cannot tell whether it has read the file yet
+                log.info(f"SAMP: {cname} answered samp.ok to {mtype} {what!r}")
             statuses[cname] = status
     return statuses
 

@@ -8,7 +8,7 @@ reason in ``warnings``; sparse or unusual SEDs carry a warning next to their pro
 """
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -49,11 +49,18 @@ class ClassificationResult(Table):
         return out.write(*args, **kwargs)
 
 
-@lru_cache(maxsize=None)
+_ENSEMBLES: dict = {}
+_ENSEMBLES_LOCK = threading.Lock()
+
+
 def get_ensemble(variant: str):
-    """The shipped fold ensemble of a variant, loaded once per process (Keras safe mode)."""
-    from .model.ensemble import load_ensemble
-    return load_ensemble(variant)
+    """The shipped fold ensemble of a variant, loaded once per process (ONNX Runtime, or Keras
+    safe mode with the train extra); threads asking at the same time wait for the one load."""
+    with _ENSEMBLES_LOCK:
+        if variant not in _ENSEMBLES:
+            from .model.ensemble import load_ensemble
+            _ENSEMBLES[variant] = load_ensemble(variant)
+        return _ENSEMBLES[variant]
 
 
 def _ir_optical_warning(ensemble) -> str:

@@ -135,11 +135,10 @@ def _saliency(sed, variant: str):
     column per flux channel (shape and level), which the plot sums per frequency."""
     from .classifier import get_ensemble
     from .grid.scaling import flux_channels
-    from .model.saliency import gradient_saliency
     ensemble = get_ensemble(variant)
     X = ensemble.grid.encode(sed)[None]
-    channels = flux_channels(X.shape[2])
-    saliency = np.mean([gradient_saliency(m, X, channel=channels) for m in ensemble.models], axis=0)
+    # autodiff with Keras (train extra), central differences with ONNX Runtime (Ensemble.saliency)
+    saliency = ensemble.saliency(X, channels=flux_channels(X.shape[2]))
     return saliency, ensemble.grid.frequencies
 
 

@@ -1,8 +1,11 @@
-"""The shipped fold ensembles: loading them (Keras safe mode) and predicting mean and spread.
+"""The shipped fold ensembles: loading them and predicting mean and spread.
 
 A shipped model is a folder ``vo_blazar/data/models/<variant>/`` holding
 
-* ``fold_XX.keras`` -- one native Keras file per cross-validation fold (stock layers only);
+* ``fold_XX.keras`` -- one native Keras file per cross-validation fold (stock layers only; loaded in
+  Keras safe mode when the ``train`` extra is installed);
+* ``ensemble.onnx`` + ``onnx_manifest.json`` -- the same folds exported for ONNX Runtime, the
+  default inference runtime, which needs no TensorFlow (see `vo_blazar.model.runtime`);
 * ``grid.json`` -- the `~vo_blazar.grid.FrequencyGrid` the folds were trained on;
 * ``model_card.json`` -- architecture, threshold, calibration, metrics, data counts, limits and the
   SHA-256 of every weight file (checked before loading, so a corrupted file is named, not guessed).
@@ -21,6 +24,8 @@ from ..exceptions import InputValueError, ModelError
 from ..grid.scaling import flux_channels
 from ..jsonfile import read_json
 from ..logger import log
+from .runtime import (EXPORT_COMMAND, RUNTIMES, KerasFolds, StaleExportError, keras_available,
+                      load_onnx_folds, onnxruntime_available, read_manifest)
 
 __all__ = ["Ensemble", "load_ensemble", "compact_models", "MODELS_DIR", "VARIANTS", "sha256_of"]
 
@@ -61,8 +66,8 @@ class Ensemble:
 
     Parameters
     ----------
-    models : list of keras.Model
-        One per fold.
+    models : list of keras.Model, or `~vo_blazar.model.runtime.OnnxFolds`
+        One Keras model per fold, or all folds exported for ONNX Runtime.
     grid : FrequencyGrid
         The grid every model was trained on.
     card : dict
@@ -74,12 +79,17 @@ class Ensemble:
         Predict "blazar" when the ensemble mean ``p >= threshold`` (the mean of the per-fold ROC
         points closest to (0, 1), chosen on validation data; on the calibrated scale if the card
         says the output is calibrated).
+    runtime : {"onnx", "keras"}
+        What runs the network.
     """
 
-    def __init__(self, models: list, grid, card: dict[str, Any]):
-        if not models:
-            raise ModelError("an ensemble needs at least one model")
-        self.models = list(models)
+    def __init__(self, models, grid, card: dict[str, Any]):
+        if isinstance(models, (list, tuple)):
+            if not models:
+                raise ModelError("an ensemble needs at least one model")
+            self._folds = KerasFolds(models, card.get("variant", "?"))
+        else:
+            self._folds = models
         self.grid = grid
         self.card = card
         self.variant = card.get("variant", "?")
@@ -89,34 +99,34 @@ class Ensemble:
         if cal.get("method") == "platt":
             from .evaluation import PlattScaler
             self._platt = [PlattScaler(float(c["a"]), float(c["b"])) for c in cal["per_fold"]]
-            if len(self._platt) != len(self.models):
+            if len(self._platt) != len(self):
                 raise ModelError(f"model card lists {len(self._platt)} calibrations "
-                                 f"for {len(self.models)} folds")
+                                 f"for {len(self)} folds")
 
     def __len__(self) -> int:
-        return len(self.models)
+        return self._folds.n_folds
 
-    def _fused(self):
-        """All folds as one Keras model (one output column per fold) and its traced call.
+    @property
+    def runtime(self) -> str:
+        return self._folds.name
 
-        One graph for the whole ensemble instead of one per fold: ~3x faster batched, and a
-        single traced call for a handful of SEDs instead of ``predict``'s per-call set-up.
+    @property
+    def models(self) -> list:
+        """The Keras fold models (Keras runtime only)."""
+        if self.runtime != "keras":
+            raise ModelError(f"the {self.variant!r} ensemble runs on ONNX Runtime and has no Keras models; "
+                             "load it with runtime='keras' (needs pip install 'vo_blazar[train]')")
+        return self._folds.models
+
+    def saliency(self, X: np.ndarray, channels: tuple[int, ...] = (0,)) -> np.ndarray:
+        """Mean |d p / d input| over SEDs and folds, shape ``(L, len(channels))`` (raw outputs).
+
+        Keras: the autodiff gradient (`~vo_blazar.model.saliency.gradient_saliency`); ONNX Runtime:
+        central differences on present cells (missing cells 0, as the gradient gives there).
         """
-        if getattr(self, "_fused_model", None) is None:
-            import keras
-            import tensorflow as tf
-
-            inp = keras.Input(shape=self.grid.shape, name="sed_grid")
-            outs = []
-            for i, m in enumerate(self.models):
-                m.name = f"fold_{i:02d}"   # nested models need unique names
-                outs.append(m(inp))
-            out = keras.layers.Concatenate(name="folds")(outs) if len(outs) > 1 else outs[0]
-            self._fused_model = keras.Model(inp, out, name=f"ensemble_{self.variant}")
-            spec = tf.TensorSpec((None, *self.grid.shape), tf.float32)
-            self._fused_call = tf.function(lambda x: self._fused_model(x, training=False),
-                                           input_signature=[spec])
-        return self._fused_model, self._fused_call
+        X = np.asarray(X, dtype=np.float32)
+        return self._folds.saliency(X[None] if X.ndim == 2 else X, tuple(channels),
+                                    self.grid.scaling.missing_value)
 
     @property
     def cell_names(self) -> list[str]:
@@ -136,9 +146,7 @@ class Ensemble:
         X = np.asarray(X)
         C = self.grid.shape[1]
         if getattr(self, "_seen", None) is None:
-            # network.input_statistics gives never-present cells mean 0 (present values are >= the floor)
-            self._seen = np.mean([np.asarray(m.get_layer("standardise").mean, float).reshape(-1, C)[:, 0]
-                                  for m in self.models], axis=0) > 0
+            self._seen = self._folds.seen_cells()
         present = X[..., 0] > self.grid.scaling.missing_value
         new = present & ~self._seen
         outside = []                     # (channel name, below (N, L), above (N, L))
@@ -171,16 +179,18 @@ class Ensemble:
         return out
 
     def __repr__(self) -> str:
-        return (f"<Ensemble {self.variant!r}: {len(self)} folds, grid {getattr(self.grid, 'version', '?')}, "
-                f"threshold {self.threshold:.3f}>")
+        return (f"<Ensemble {self.variant!r}: {len(self)} folds on {self.runtime}, "
+                f"grid {getattr(self.grid, 'version', '?')}, threshold {self.threshold:.3f}>")
 
     @property
     def calibrated(self) -> bool:
         return self._platt is not None
 
-    def predict_folds(self, X: np.ndarray, *, batch_size: int = 4096, calibrated: bool = True) -> np.ndarray:
+    def predict_folds(self, X: np.ndarray, *, batch_size: int | None = None,
+                      calibrated: bool = True) -> np.ndarray:
         """Per-fold probabilities, shape (n_folds, N): calibrated if the card says so, unless
-        ``calibrated=False`` asks for the networks' raw outputs (what the card's per-fold metrics use)."""
+        ``calibrated=False`` asks for the networks' raw outputs (what the card's per-fold metrics use).
+        ``batch_size`` defaults to what suits the runtime (4096 for Keras, 512 for ONNX Runtime)."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim == 2:
             X = X[None]
@@ -189,12 +199,10 @@ class Ensemble:
                                   f"for grid {self.grid.version}, got {X.shape}")
         if not np.isfinite(X).all():
             raise InputValueError("input holds non-finite values")
-        _, call = self._fused()
-        # one traced function with a (None, L, C) signature serves every batch size: no
-        # re-tracing for odd last batches, no predict() set-up per call
-        parts = [np.asarray(call(X[i:i + batch_size]), dtype=float) for i in range(0, X.shape[0], batch_size)]
-        p = np.concatenate(parts) if parts else np.zeros((0, len(self.models)))
-        out = p.reshape(X.shape[0], len(self.models)).T.copy()
+        step = int(batch_size or self._folds.batch_size)
+        parts = [np.asarray(self._folds(X[i:i + step]), dtype=float) for i in range(0, X.shape[0], step)]
+        p = np.concatenate(parts) if parts else np.zeros((0, len(self)))
+        out = p.reshape(X.shape[0], len(self)).T.copy()
         return self.calibrate_folds(out) if calibrated else out
 
     def calibrate_folds(self, p_folds: np.ndarray) -> np.ndarray:
@@ -204,7 +212,7 @@ class Ensemble:
             out = np.stack([scaler(row) for scaler, row in zip(self._platt, out)])   # each fold's own scaler
         return out
 
-    def predict(self, X: np.ndarray, *, batch_size: int = 4096) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, X: np.ndarray, *, batch_size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of p(blazar) over the folds.
 
         Parameters
@@ -229,7 +237,8 @@ class Ensemble:
         return self.predict(X)[0] >= self.threshold
 
 
-def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None = None) -> Ensemble:
+def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None = None,
+                  runtime: str = "auto") -> Ensemble:
     """Load a shipped (or user-trained) fold ensemble.
 
     Parameters
@@ -237,16 +246,23 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
     variant : {"gamma", "nogamma"}
         Which shipped model; ignored for the folder name when ``directory`` is given.
     directory : path, optional
-        A model folder (``model_card.json``, ``grid.json``, ``fold_XX.keras``); default the
-        shipped ``vo_blazar/data/models/<variant>``.
+        A model folder (``model_card.json``, ``grid.json``, ``fold_XX.keras``, optionally
+        ``ensemble.onnx`` + ``onnx_manifest.json``); default the shipped ``vo_blazar/data/models/<variant>``.
+    runtime : {"auto", "onnx", "keras"}
+        ``"auto"``: ONNX Runtime when the folder has an export and onnxruntime is installed, else
+        Keras (the ``train`` extra); an export older than the card's fold files falls back to
+        Keras with a warning when Keras is installed.
 
     Raises
     ------
     ModelError
-        A missing or corrupted card, grid or weight file (the message names the file).
+        A missing or corrupted card, grid, weight or exported file (the message names the file),
+        or no runtime that can run this folder.
     """
     from ..grid import FrequencyGrid
 
+    if runtime not in RUNTIMES:
+        raise InputValueError(f"runtime must be one of {RUNTIMES}, got {runtime!r}")
     if directory is None:
         if variant not in VARIANTS:
             raise InputValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
@@ -264,6 +280,10 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
     if len(grid) != int(config["grid_size"]):
         raise ModelError(f"{directory}: grid has {len(grid)} cells but the model card says "
                          f"{config['grid_size']}")
+    folds = _onnx_or_none(directory, card, grid.shape, runtime)
+    if folds is not None:
+        log.debug(f"loaded the {folds.n_folds}-fold ONNX export {folds.path}")
+        return Ensemble(folds, grid, card)
     models = []
     for entry in weights:
         path = directory / entry["file"]
@@ -272,8 +292,35 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
             raise ModelError(f"model weight file {path} expects input {m.input_shape[1:]}, "
                              f"grid gives {grid.shape}")
         models.append(m)
-    log.debug(f"loaded {len(models)} fold models from {directory}")
+    log.debug(f"loaded {len(models)} Keras fold models from {directory}")
     return Ensemble(models, grid, card)
+
+
+def _onnx_or_none(directory: Path, card: dict[str, Any], grid_shape: tuple[int, ...], runtime: str):
+    """The folder's ONNX folds, or None where Keras should run them (see `load_ensemble`)."""
+    if runtime == "keras":
+        if not keras_available():
+            raise ModelError("runtime='keras' needs TensorFlow and Keras: pip install 'vo_blazar[train]'")
+        return None
+    manifest = read_manifest(directory)
+    have_keras = keras_available()
+    if manifest is None:
+        if runtime == "onnx" or not have_keras:
+            raise ModelError(f"model folder {directory} has no ONNX export ({directory / 'onnx_manifest.json'})"
+                             + ("" if have_keras else " and TensorFlow/Keras are not installed")
+                             + f": export it with {EXPORT_COMMAND} (needs pip install 'vo_blazar[train]')")
+        return None
+    if not onnxruntime_available():
+        if runtime == "onnx" or not have_keras:
+            raise ModelError("the ONNX export needs ONNX Runtime: pip install onnxruntime")
+        return None
+    try:
+        return load_onnx_folds(directory, card, manifest, grid_shape)
+    except StaleExportError as exc:
+        if runtime == "onnx" or not have_keras:
+            raise
+        log.warning(f"{exc}; using the Keras fold files instead")
+        return None
 
 
 def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from astropy.table import Table
+from astropy.table import MaskedColumn, Table
 
 from .exceptions import InputTypeError, InputValueError
 from .grid.frequency_grid import GAMMA_LOG_NU, sed_arrays
@@ -22,12 +22,16 @@ from .sed import build_seds
 from .sed.builder import check_coordinates
 
 __all__ = ["classify", "classify_sed", "ClassificationResult", "get_ensemble", "GAMMA_LOG_NU",
-           "MIN_POINTS", "RESULT_COLUMNS"]
+           "MIN_POINTS", "MIN_RELIABLE_DETECTIONS", "MIN_PATTERN_SEDS", "RESULT_COLUMNS", "waveband_coverage"]
 
 #: Fewer detected points than this and the row carries a "sparse" warning.
 MIN_POINTS = 4
-RESULT_COLUMNS = ("ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "threshold", "model",
-                  "n_points", "n_upper_limits", "bands", "warnings")
+#: Fewer detections on the model grid than this and the row is not reliable (one point has no shape).
+MIN_RELIABLE_DETECTIONS = 2
+#: A coverage pattern (set of wavebands) seen for fewer training SEDs than this is not reliable.
+MIN_PATTERN_SEDS = 10
+RESULT_COLUMNS = ("ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "reliable", "reliability",
+                  "threshold", "model", "n_points", "n_upper_limits", "bands", "warnings")
 _WAVEBAND_EDGES = [  # log10(nu/Hz) upper edges, in order; used to name the bands covered
     ("radio", 11.0), ("mm", 12.5), ("ir", 14.5), ("optical", 15.0), ("uv", 16.2),
     ("xray", 20.0), ("gamma", np.inf)]
@@ -139,6 +143,24 @@ def _sed_position(sed) -> tuple[float, float]:
     return float(frame.spherical.lon.deg), float(frame.spherical.lat.deg)
 
 
+def waveband_coverage(lognu: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, list[str]]:
+    """Which wavebands each of ``n`` SEDs has points in (detections or upper limits).
+
+    ``lognu`` are the log10 frequencies (Hz) of usable points and ``owner`` the SED each belongs
+    to. Returns the ``(n, 7)`` presence matrix and one text per SED (e.g. ``"radio,ir,xray"``):
+    the coverage pattern that `classify_sed` reports in ``bands`` and checks against the model
+    card's training patterns.
+    """
+    band_of = np.searchsorted([edge for _, edge in _WAVEBAND_EDGES], lognu, side="left")
+    present = np.zeros((n, len(_WAVEBAND_EDGES)), bool)
+    present[owner, band_of] = True
+    names = [name for name, _ in _WAVEBAND_EDGES]
+    # one string per distinct coverage (a handful), not one join per SED
+    code = present @ (1 << np.arange(len(names)))
+    text = {c: ",".join(names[j] for j in range(len(names)) if c >> j & 1) for c in np.unique(code)}
+    return present, [text[c] for c in code]
+
+
 def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                  ensembles: dict | None = None) -> ClassificationResult:
     """Classify SED Tables made anywhere (this package, a VOU-Blazars file, a user's table).
@@ -190,14 +212,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
     n_ul = np.bincount(owner[good & ul], minlength=n)
     gamma_det = np.bincount(owner[detected & (lognu > GAMMA_LOG_NU)], minlength=n) > 0
     has_gamma = np.bincount(owner[good & (lognu > GAMMA_LOG_NU)], minlength=n) > 0
-    band_of = np.searchsorted([edge for _, edge in _WAVEBAND_EDGES], lognu[good], side="left")
-    present = np.zeros((n, len(_WAVEBAND_EDGES)), bool)
-    present[owner[good], band_of] = True
+    present, bands = waveband_coverage(lognu[good], owner[good], n)
     names = [name for name, _ in _WAVEBAND_EDGES]
-    # one string per distinct coverage (a handful), not one join per SED
-    code = present @ (1 << np.arange(len(names)))
-    text = {c: ",".join(names[j] for j in range(len(names)) if c >> j & 1) for c in np.unique(code)}
-    bands = [text[c] for c in code]
     ir_optical = [names.index("ir"), names.index("optical")]
     ir_optical_only = present[:, ir_optical].any(axis=1) & ~np.delete(present, ir_optical, axis=1).any(axis=1)
     if gamma is None:
@@ -209,6 +225,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
     p_std = np.full(n, np.nan)
     threshold = np.full(n, np.nan)
     warnings_: list[list[str]] = [[] for _ in range(n)]
+    unreliable_: list[list[str]] = [[] for _ in range(n)]   # why the model cannot know
     for i, sed in enumerate(seds):
         for cat, reason in ((sed.meta or {}).get("failures") or {}).items():
             warnings_[i].append(f"catalogue {cat} failed ({str(reason).split(':')[0]})")
@@ -240,6 +257,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         unusual = ensemble.unusual_cells(X)
         one_class = _one_class_warnings(ensemble, X)
         ir_optical_note = _ir_optical_warning(ensemble)   # the same text for every such row
+        patterns = ensemble.card.get("coverage_patterns")   # {bands text: training SEDs}; None: unknown
         sparse_note = _sparse_warning(ensemble)
         empty = set(report.empty)
         for k, i in enumerate(rows):
@@ -253,6 +271,13 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                                         f"({_point_names(seds[i], mine)})")
                 continue
             p[i], p_std[i], threshold[i] = mean[k], std[k], ensemble.threshold
+            if n_on_grid_detected[i] < MIN_RELIABLE_DETECTIONS:
+                unreliable_[i].append(f"{n_on_grid_detected[i]} detection on the model grid")
+            if unusual[k]:
+                unreliable_[i].append(f"outside the training range ({unusual[k]})")
+            seen = patterns.get(bands[i], 0) if patterns is not None else None
+            if seen is not None and seen < MIN_PATTERN_SEDS:
+                unreliable_[i].append(f"coverage {bands[i]!r} seen for {seen} training SEDs only")
             if n_points[i] < MIN_POINTS:
                 warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence{sparse_note}")
             dropped = int(report.dropped_per_sed[k])
@@ -267,20 +292,29 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                 warnings_[i].append("gamma-ray points ignored (no-gamma model forced)")
             if ir_optical_only[i]:
                 warnings_[i].append(ir_optical_note)
-            if unusual[k]:
-                warnings_[i].append(f"out of the training distribution ({unusual[k]})")
             if one_class[k]:
                 warnings_[i].append(one_class[k])
 
     is_blazar = np.where(np.isfinite(p), p >= np.nan_to_num(threshold, nan=np.inf), False)
+    for i in np.flatnonzero(~np.isfinite(p)):
+        unreliable_[i].insert(0, "not classified")
+    reliable = np.array([not r for r in unreliable_], bool)
     ra, dec = np.array([_sed_position(s) for s in seds]).T
     result = ClassificationResult(
         {"ra": ra * u.deg, "dec": dec * u.deg, "p_blazar": p, "p_blazar_std": p_std, "is_blazar": is_blazar,
+         "reliable": reliable, "reliability": np.array(["; ".join(r) for r in unreliable_], dtype=object),
          "threshold": threshold, "model": variant, "n_points": n_points, "n_upper_limits": n_ul,
          "bands": np.array(bands, dtype="U64"),
          "warnings": np.array(["; ".join(w) for w in warnings_], dtype=object)})
     result.meta["seds"] = seds  # set after construction: Table(meta=...) would deep-copy every SED
     result["warnings"] = result["warnings"].astype(str)
+    result["reliability"] = result["reliability"].astype(str)
+    # a label the model cannot stand behind is no label: masked, with the reason in ``reliability``
+    result["is_blazar"] = MaskedColumn(is_blazar, mask=~reliable, name="is_blazar")
+    result["is_blazar"].description = "p_blazar >= threshold; masked where reliable is False"
+    result["reliable"].description = ("False where the model cannot know: not classified, fewer than "
+                                      f"{MIN_RELIABLE_DETECTIONS} detections on its grid, an SED outside the "
+                                      "training range, or a coverage pattern (almost) absent from training")
     result["p_blazar"].description = "fold-ensemble mean probability of being a blazar"
     result["p_blazar_std"].description = "standard deviation of p_blazar over the fold models"
     result["model"].description = "network variant: gamma (trained with gamma rays) or nogamma"

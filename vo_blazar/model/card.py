@@ -257,7 +257,10 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
               ":mod:`vo_blazar.grid.scaling`.", ""]
              if (cards[0].get("scaling") or {}).get("kind") == "shape_level" else []),
            "Training against coverage leakage: in these catalogues band coverage alone nearly gives the "
-           "label away (see *coverage only* below), so (1) whole wavebands of training SEDs are blanked at "
+           "label away (see *coverage only* below), so (0) every epoch each training SED is seen with only "
+           "the grid cells that a random SED of the other class also fills (coverage transplant, "
+           "probability ``coverage_transplant`` in the training settings; survey-limit upper limits, i.e. "
+           "real non-detections of complete catalogues, stay with their flag), (1) whole wavebands of training SEDs are blanked at "
            "random each epoch, (2) some SEDs are cut to their IR + optical bands, (3) SEDs that have all "
            "twelve shared IR-optical bands and more (almost all blazars; the SDSS quasars have exactly those "
            "twelve) are also added reduced to the twelve, and randomly reduced so during training, and the "
@@ -286,6 +289,39 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
             "Paper (Fraga et al.): with gamma 95.4 ± 0.8 % blazars, 94.4 ± 0.9 % non-blazars; without "
             "gamma 94.0 ± 0.6 / 92.5 ± 0.7 %; ROC AUC ≈ 0.98, PR AUC > 0.97 (on a different, "
             "VOU-Blazars-built data set).", ""]
+    cov = [c.get("baseline_coverage_only_training_inputs_roc_auc") for c in cards]
+    if any(x is not None for x in cov):
+        out += ["*Coverage only on the training inputs*: the same coverage-only learner fitted and scored on "
+                "the augmented views the network is trained on (one epoch's draw, per fold): "
+                + ", ".join(f"``{c['variant']}`` ROC AUC {x:.3f}" for c, x in zip(cards, cov) if x is not None)
+                + " (target ≤ 0.60: presence alone no longer tells the classes apart).", ""]
+    pops = cards[0].get("populations_routed")
+    if pops:
+        rel = cards[0].get("reliability_routed") or {}
+        auc = cards[0].get("hard_negative_roc_auc_routed")
+
+        def pct(x):
+            return "n/a" if x is None else f"{100 * x:.1f}"
+        out += ["Labelled populations", "--------------------", "",
+                "Every labelled population, out of fold, as ``classify`` answers it (routed by gamma-ray "
+                "detections, each source by the fold model that never saw it, at that fold's threshold), "
+                "with its two most common coverage patterns (the wavebands with points, detections or "
+                "upper limits, as ``classify`` reports them in ``bands``). *reliable* counts the rows "
+                "``classify`` would mark ``reliable = True``. ROC AUC blazars against the hard negatives "
+                f"(2RXS/XMMSL2 x NVSS AGN, BAT AGN, SDSS radio galaxies, DustPedia, 4FGL non-blazars): "
+                f"{'n/a' if auc is None else f'{auc:.3f}'}.", "",
+                _table(["population", "label", "n", "correct %", "reliable", "correct % (reliable)",
+                        "coverage"],
+                       [[r["population"], str(r["label"]), str(r["n"]), pct(r["correct"]),
+                         str(r["n_reliable"]), pct(r["correct_reliable"]), r["coverage"]] for r in pops]), ""]
+        if rel:
+            out += ["Reliable and unreliable rows (same routing, out of fold): ``reliable = False`` where "
+                    "the SED has fewer than two detections on the grid, lies outside the training range, or "
+                    "shows a coverage pattern seen for fewer than ten training SEDs.", "",
+                    _table(["rows", "n", "blazars", "blazars correct %", "non-blazars",
+                            "non-blazars correct %"],
+                           [[k, str(v["n"]), str(v["n_blazar"]), pct(v["accuracy_blazar"]),
+                             str(v["n_nonblazar"]), pct(v["accuracy_nonblazar"])] for k, v in rel.items()]), ""]
     routed = cards[0].get("coverage_robustness_routed")
     if routed:
         out += ["As ``classify`` answers", "-----------------------", "",
@@ -317,7 +353,8 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                 f"{c['training']['patience']}, best weights restored), seed {c['training']['seed']}; band "
                 f"dropout {c['training']['band_dropout']}, IR+optical-only "
                 f"{c['training']['optical_ir_only']}, shared-bands-only {c['training'].get('shared_only')}, "
-                f"shared-band copies {c['training'].get('shared_copies')}",
+                f"shared-band copies {c['training'].get('shared_copies')}, coverage transplant "
+                f"{c['training'].get('coverage_transplant', 0.0)}",
                 f"* data: {d.get('n_total')} SEDs, {d.get('n_blazar')} blazars, {d.get('n_nonblazar')} "
                 f"non-blazars; same-coverage subset {d.get('n_same_coverage', 'n/a')}",
                 f"* threshold {c['threshold']:.3f} (per fold: "

@@ -49,7 +49,8 @@ from .card import known_limits, read_card, sparsest_within_1sigma, write_card
 from .ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
 from .evaluation import sparsest_mask
 
-__all__ = ["VIEWS", "coverage_robustness", "same_coverage_by_group", "one_class_cells", "main"]
+__all__ = ["VIEWS", "HARD_NEGATIVES", "coverage_robustness", "same_coverage_by_group", "one_class_cells",
+           "coverage_pattern_counts", "population_table", "main"]
 
 #: Name of each view -> which points of a source it keeps (a function of the points table).
 VIEWS = {
@@ -170,7 +171,10 @@ def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
                     raise ModelError(f"{t.variant} fold {k}: re-derived ROC AUC {auc:.5f} differs from "
                                      f"the card's {fold['metrics']['roc_auc']:.5f}; archive and models "
                                      "do not match the card")
-        has_gamma = np.bincount(src[keep & (t.lognu > GAMMA_LOG_NU)], minlength=len(t.sources)) > 0
+        # classify routes by gamma-ray *detections*: a survey-limit upper limit does not send an SED
+        # to the gamma model
+        detected = ~np.asarray(t.points["upper_limit"], bool)
+        has_gamma = np.bincount(src[keep & detected & (t.lognu > GAMMA_LOG_NU)], minlength=len(t.sources)) > 0
         out[view] = {"use": use, "p": p, "is_blazar": p >= thresholds[t.fold_of[use]],
                      "has_gamma": has_gamma}
     return out
@@ -333,6 +337,103 @@ def _weak_samples_limit(routed: list[dict[str, Any]], min_sources: int = 50,
             "resemble a host-dominated BL Lac in the IR-optical bands) deserve a second look.")
 
 
+#: Hard-negative populations (issue 14): the sources a blazar search meets that are not blazars.
+HARD_NEGATIVES = ("RASS_NVSS", "BAT105_AGN", "MOLNAR_GALAXIES", "DUSTPEDIA", "4FGL_NONBLAZAR")
+
+
+def _population(origin: str, cls: str) -> str:
+    """The reporting group of a labelled source: its list, split by type where the list has types."""
+    if origin == "BAT105_AGN":
+        kind = cls.removeprefix("BAT ")
+        if kind.startswith("LINER"):
+            return "BAT105 LINER"
+        if kind.startswith("Starburst"):
+            return "BAT105 starburst"
+        return "BAT105 Seyfert 2" if kind.startswith(("Sy2", "Sy1.9")) else "BAT105 Seyfert 1"
+    if origin == "RASS_NVSS":
+        return f"2RXS/XMMSL2 x NVSS {cls}"
+    if origin == "MOLNAR_GALAXIES":
+        return f"SDSS radio galaxies, {cls.split(', ', 1)[-1]}"
+    if origin == "4FGL_NONBLAZAR":
+        return cls
+    return origin
+
+
+def coverage_pattern_counts(t: _Trained) -> dict[str, int]:
+    """Training SEDs per coverage pattern (`vo_blazar.classifier.waveband_coverage` of all their
+    points, as `classify_sed` reports it): the model card's ``coverage_patterns``."""
+    from ..classifier import waveband_coverage
+
+    _, bands = waveband_coverage(t.lognu, np.asarray(t.points["source"]), len(t.sources))
+    names, n = np.unique(np.asarray(bands)[t.trained], return_counts=True)
+    return {str(b): int(k) for b, k in zip(names, n)}
+
+
+def _reliability(t: _Trained, patterns: dict[str, int]) -> tuple[np.ndarray, list[str]]:
+    """Per source, as `vo_blazar.classify_sed` decides it: reliable?, and its coverage pattern."""
+    from ..classifier import MIN_PATTERN_SEDS, MIN_RELIABLE_DETECTIONS, waveband_coverage
+
+    src = np.asarray(t.points["source"])
+    _, bands = waveband_coverage(t.lognu, src, len(t.sources))
+    on_grid = t.ensemble.grid.cell_index(t.points["frequency"]) >= 0
+    det = on_grid & ~np.asarray(t.points["upper_limit"], bool)
+    n_det = np.bincount(src[det], minlength=len(t.sources))
+    unusual = np.array([bool(x) for x in t.ensemble.unusual_cells(t.X)])
+    seen = np.array([patterns.get(b, 0) for b in bands])
+    return (n_det >= MIN_RELIABLE_DETECTIONS) & ~unusual & (seen >= MIN_PATTERN_SEDS), bands
+
+
+def population_table(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict]) -> dict[str, Any]:
+    """Every labelled population, out of fold and as `vo_blazar.classify` answers (routed by gamma-ray
+    detections), with its coverage pattern and the accuracy on reliable and unreliable rows.
+
+    Returns ``{"populations": [...], "reliability": {...}, "hard_negative_roc_auc": float}``.
+    """
+    tg, pg = gamma
+    tn, pn = nogamma
+    sources = tg.sources
+    n = len(sources)
+    p = np.full(n, np.nan)
+    is_blazar = np.zeros(n, bool)
+    reliable = np.zeros(n, bool)
+    answered = np.zeros(n, bool)
+    bands: list[str] = [""] * n
+    for t, v, gamma_model in ((tn, pn["as catalogued"], False), (tg, pg["as catalogued"], True)):
+        ok, b = _reliability(t, t.ensemble.card.get("coverage_patterns") or coverage_pattern_counts(t))
+        route = v["has_gamma"][v["use"]] == gamma_model
+        rows = v["use"][route]
+        p[rows], is_blazar[rows], reliable[rows], answered[rows] = v["p"][route], v["is_blazar"][route], \
+            ok[rows], True
+        for r in rows:
+            bands[r] = b[r]
+    labels = np.asarray(sources["label"], int)
+    origins = np.asarray(sources["origin"]).astype(str)
+    groups = np.array([_population(o, c) for o, c in zip(origins, np.asarray(sources["class"]).astype(str))])
+    correct = is_blazar == (labels == 1)
+    out = []
+    for g in dict.fromkeys(groups[answered]):
+        m = answered & (groups == g)
+        pats, counts = np.unique(np.asarray(bands, dtype=object)[m].astype(str), return_counts=True)
+        top = np.argsort(-counts)[:2]
+        out.append({"population": str(g), "origin": str(origins[m][0]), "label": int(labels[m][0]),
+                    "n": int(m.sum()), "correct": float(correct[m].mean()),
+                    "n_reliable": int(reliable[m].sum()),
+                    "correct_reliable": float(correct[m & reliable].mean()) if (m & reliable).any() else None,
+                    "coverage": "; ".join(f"{pats[k]} ({100 * counts[k] / m.sum():.0f} %)" for k in top)})
+
+    def accuracy(mask: np.ndarray) -> dict[str, Any]:
+        b, o = mask & (labels == 1), mask & (labels == 0)
+        return {"n": int(mask.sum()), "n_blazar": int(b.sum()), "n_nonblazar": int(o.sum()),
+                "accuracy_blazar": float(correct[b].mean()) if b.any() else None,
+                "accuracy_nonblazar": float(correct[o].mean()) if o.any() else None}
+
+    hard = answered & ((labels == 1) | np.isin(origins, HARD_NEGATIVES))
+    auc = float(roc_auc_score(labels[hard], p[hard])) if 0 < labels[hard].sum() < hard.sum() else None
+    return {"populations": out,
+            "reliability": {"reliable": accuracy(answered & reliable), "unreliable": accuracy(answered & ~reliable)},
+            "hard_negative_roc_auc": auc}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vo_blazar.model.robustness",
                                      description=__doc__.splitlines()[0])
@@ -345,12 +446,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         trained = _load(variant, root / variant, args.archive)
         loaded[variant] = (trained, _view_predictions(trained))
     routed = _routed_rows(loaded["gamma"][0].sources, loaded["gamma"][1], loaded["nogamma"][1])
+    for variant, (trained, _) in loaded.items():   # classify's reliability check reads these
+        trained.ensemble.card["coverage_patterns"] = coverage_pattern_counts(trained)
+    populations = population_table(loaded["gamma"], loaded["nogamma"])
     for variant, (trained, predictions) in loaded.items():
         rows = _coverage_rows(trained, predictions)
         card_path = root / variant / CARD_NAME
         card = read_card(card_path)
         card["coverage_robustness"] = rows
         card["coverage_robustness_routed"] = routed
+        card["coverage_patterns"] = trained.ensemble.card["coverage_patterns"]
+        card["populations_routed"] = populations["populations"]
+        card["reliability_routed"] = populations["reliability"]
+        card["hard_negative_roc_auc_routed"] = populations["hard_negative_roc_auc"]
         card["cells_one_class"] = _one_class_cells(trained)
         card["leakage_controlled_by_group"] = _same_coverage_groups(trained)
         card["sparsest_10pct_counts"] = _sparsest_counts(trained)
@@ -368,6 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"correct {100 * r['correct']:5.1f} %")
         for r in card["leakage_controlled_by_group"]:
             print(f"{variant:8s} same coverage: {r['group']:55s} n={r['n']:5d} ROC AUC {r['roc_auc']:.3f}")
+    for r in populations["populations"]:
+        print(f"population {r['population']:45s} n={r['n']:5d} correct {100 * r['correct']:5.1f} % "
+              f"(reliable {r['n_reliable']}) {r['coverage']}")
+    print("reliability", populations["reliability"], "hard-negative ROC AUC", populations["hard_negative_roc_auc"])
     for r in routed:
         print(f"routed   {r['view']:22s} {r['origin']:15s} n={r['n']:5d} "
               f"(gamma model {r['n_gamma_model']:5d}) "

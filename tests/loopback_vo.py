@@ -95,6 +95,7 @@ class LoopbackVO:
 
     def __init__(self):
         self.tables: dict[str, tuple[Table, str, str]] = {}
+        self.recorded: dict[str, tuple[bytes, str]] = {}
         self.faults: dict[str, dict] = {}
         self.hits: dict[str, list[float]] = defaultdict(list)
         self._lock = threading.Lock()
@@ -141,6 +142,15 @@ class LoopbackVO:
     def xmatch_url(self) -> str:
         """CDS-XMatch-compatible endpoint (``cat2 = vizier:<table name>``)."""
         return f"{self.base_url}/xmatch/sync"
+
+    def add_recorded(self, name: str, body: bytes, ctype: str = "text/xml") -> None:
+        """Answer every query of table ``name`` (SCS, TAP or XMatch) with a recorded ``body`` as is.
+
+        For the real service answers in tests/data/recorded/: the server does no cone selection
+        of its own, the recorded answer already is one.
+        """
+        with self._lock:
+            self.recorded[name] = (bytes(body), ctype)
 
     def add_table(self, name: str, table: Table, *, ra: str = "ra", dec: str = "dec") -> None:
         """Serve ``table`` under ``name`` (positions in columns ``ra``/``dec``, deg)."""
@@ -243,7 +253,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif path.rstrip("/") == "/tap/sync":
                 self._tap(upper, files)
             elif path.rstrip("/") == "/xmatch/sync/tables":
-                self._send(200, "\n".join(self.vo.tables).encode(), "text/plain")
+                names = list(self.vo.tables) + list(self.vo.recorded)
+                self._send(200, "\n".join(names).encode(), "text/plain")
             elif path.rstrip("/") == "/xmatch/sync":
                 self._xmatch(params, files)
             else:
@@ -294,7 +305,17 @@ class _Handler(BaseHTTPRequestHandler):
             raise _BadRequest(f"no table {name!r}")
         return self.vo.tables[name]
 
+    def _send_recorded(self, name: str) -> bool:
+        if name not in self.vo.recorded:
+            return False
+        self.vo._fault_for(name)   # counts the hit
+        body, ctype = self.vo.recorded[name]
+        self._send(200, body, ctype)
+        return True
+
     def _scs(self, name: str, params: dict):
+        if self._send_recorded(name):
+            return
         table, ra_col, dec_col = self._lookup(name)
         try:
             ra, dec, sr = float(params["RA"]), float(params["DEC"]), float(params["SR"])
@@ -310,6 +331,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not found:
             raise _BadRequest(f"cannot parse ADQL: {adql}")
         name = found.group(1).strip('"').replace('""', '"')
+        if self._send_recorded(name):
+            return
         table, ra_col, dec_col = self._lookup(name)
         upload = re.search(r"TAP_UPLOAD\.(\w+)", adql)
         number = r"([-+0-9.eE]+)"
@@ -336,6 +359,8 @@ class _Handler(BaseHTTPRequestHandler):
         if not cat2.startswith("vizier:") or "cat1" not in files:
             raise _BadRequest("this XMatch takes an uploaded cat1 and cat2=vizier:<table>")
         name = cat2[len("vizier:"):]
+        if self._send_recorded(name):
+            return
         table, ra_col, dec_col = self._lookup(name)
         cat1 = Table.read(files["cat1"].decode(), format="ascii.csv")
         radius = float(params["distMaxArcsec"]) / 3600

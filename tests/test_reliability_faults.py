@@ -83,3 +83,44 @@ def test_trickle_within_the_deadline_is_read_whole(vo_server, vo_catalogue, fast
     table = VOAccess().cone(catalogue, TXS, RADIUS)
     assert sorted(table["name"]) == ["SYN00000", "SYN00001"]
     assert np.all(table["flux"].unit == u.mJy)
+
+
+@pytest.fixture
+def no_network():
+    """Every VO URL the registry's VizieR entries use points at a closed loopback port."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]            # closed when the block ends: connections are refused
+    dead = f"http://127.0.0.1:{port}"
+    with conf.set_temp("vizier_tap_url", f"{dead}/tap"), conf.set_temp("xmatch_url", f"{dead}/xmatch"), \
+            conf.set_temp("max_retries", 0):
+        yield
+
+
+def test_live_classify_without_network_exits_nonzero_with_a_line_per_catalogue(no_network, capsys):
+    from vo_blazar.cli import main
+    with pytest.warns(PartialResultWarning):
+        status = main(["classify", "77.35818 5.69315", "--catalogs", "NVSS,FIRST", "--no-progress"])
+    assert status == 3                                       # fe6140e: 0
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("vo-blazar classify: error: no row got any photometry; 2 catalogue(s) failed")
+    assert lines[1].startswith("  FIRST: ServiceError") and lines[2].startswith("  NVSS: ServiceError")
+    assert all(len(line) < 250 for line in lines)
+    assert "use --offline" in lines[3]
+
+
+def test_live_sed_without_network_exits_nonzero_with_the_hint(no_network, capsys):
+    from vo_blazar.cli import main
+    with pytest.warns(PartialResultWarning, match="failed catalogues"):
+        assert main(["sed", "77.35818", "5.69315", "--catalogs", "NVSS,FIRST"]) == 3
+    err = capsys.readouterr().err
+    assert "no photometry; 2 of 2 catalogue(s) failed" in err and "use --offline" in err
+
+
+def test_partial_warning_of_many_failed_catalogues_is_one_short_line():
+    from vo_blazar.sed.builder import _failure_line
+    failures = {f"CAT{i}": f"ServiceError: CAT{i}: cannot connect: " + "x" * 400 for i in range(31)}
+    line = _failure_line(failures)
+    assert len(line) < 700 and "31 catalogues failed" in line and "sed.meta['failures']" in line

@@ -1,16 +1,20 @@
 """Classifying long position lists: chunks, a progress bar, and a checkpoint that survives SIGKILL.
 
 The checkpoint is a JSON-lines file: a header line naming the position list (a SHA-256 of the
-positions), then one line per finished row. Each chunk's rows are written with one ``write`` and
-``fsync``-ed, so a killed run leaves at most one partial last line, which is cut off on resume.
-Rows are keyed by their input index: on resume, finished indices are skipped, so no row is lost
-or duplicated.
+positions) and every option the rows depend on (radius, catalogues, offline or live, model choice,
+registry and model versions), then one line per finished row. Each chunk's rows are written with
+one ``write`` and ``fsync``-ed, so a killed run leaves at most one partial last line, which is cut
+off on resume. Rows are keyed by their input index: on resume, finished indices are skipped, so no
+row is lost or duplicated. A checkpoint written with other options is refused (mixing them would
+silently give a table of two configurations), and so is a file that is not a checkpoint at all:
+it is never written to.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -24,7 +28,8 @@ from .logger import log
 
 __all__ = ["classify_batch", "read_positions", "positions_from_texts"]
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+CHECKPOINT_FORMAT = "vo_blazar.classify_batch checkpoint"
 
 
 def read_positions(path, *, offline: bool | None = None) -> Table:
@@ -43,9 +48,14 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
     if not path.is_file():
         raise InputValueError(f"positions file {path} does not exist")
     table = None
-    if path.suffix.lower() in (".fits", ".fit", ".vot", ".xml", ".ecsv", ".csv"):
+    suffix = path.suffix.lower()
+    if suffix in (".fits", ".fit", ".vot", ".xml", ".ecsv", ".csv"):
         try:
-            table = Table.read(path)
+            if suffix in (".csv", ".ecsv"):   # text: a BOM (Excel) or Latin-1 must not refuse the file
+                table = Table.read(_read_text(path).splitlines(),
+                                   format="ascii.csv" if suffix == ".csv" else "ascii.ecsv")
+            else:
+                table = Table.read(path)
         except Exception as exc:
             raise InputValueError(f"cannot read positions file {path} as a table: {exc}") from exc
     names, ra, dec, errors = [], [], [], []
@@ -74,7 +84,7 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
             except (ValueError, TypeError) as exc:
                 names.append(name); ra.append(np.nan); dec.append(np.nan); errors.append(f"bad input: {exc}")
     else:
-        for k, line in enumerate(path.read_text().splitlines()):
+        for k, line in enumerate(_read_text(path).splitlines()):
             text = line.split("#", 1)[0].strip()
             if not text:
                 continue
@@ -83,6 +93,18 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
     if not names:
         raise InputValueError(f"positions file {path} holds no positions")
     return _positions_table(names, ra, dec, errors)
+
+
+def _read_text(path: Path) -> str:
+    """A text file as UTF-8 (a leading BOM dropped); a file that is not UTF-8 is read as Latin-1,
+    which every byte sequence is, with a warning (names may then show odd accents)."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        log.warning(f"positions file {path} is not UTF-8 (byte {raw[exc.start]:#x} at offset {exc.start}); "
+                    "read as Latin-1")
+        return raw.decode("latin-1")
 
 
 def positions_from_texts(texts: Sequence[str], *, offline: bool | None = None) -> Table:
@@ -114,30 +136,118 @@ def _degrees(value, column) -> float:
     return (value * unit).to_value(u.deg) if unit not in (None, u.deg) else value
 
 
+def _table_degrees(positions: Table) -> tuple[np.ndarray, np.ndarray]:
+    """ICRS RA/Dec in degrees (NaN where missing) of a positions table: ``ra``/``dec``, else any
+    pair `~vo_blazar.target.find_position_columns` recognises (RAJ2000/DEJ2000, GLON/GLAT ...)."""
+    from .target import find_position_columns
+    if "ra" in positions.colnames and "dec" in positions.colnames:
+        lon, lat, frame = "ra", "dec", "icrs"
+    else:
+        lon, lat, frame = find_position_columns(positions)
+    values = []
+    for name in (lon, lat):
+        col = positions[name]
+        if getattr(col, "dtype", np.dtype(float)).kind in "USO":
+            raise InputValueError(f"column {name!r} holds text; classify_batch takes degrees "
+                                  "(read sexagesimal text files with read_positions)")
+        unit = getattr(col, "unit", None)
+        data = np.ma.filled(np.ma.asarray(getattr(col, "value", col), dtype=float), np.nan)
+        try:
+            values.append(data if unit in (None, u.deg) else (data * unit).to_value(u.deg))
+        except u.UnitConversionError as exc:
+            raise InputValueError(f"column {name!r} has unit {unit}, which is not an angle") from exc
+    a, b = values
+    if frame == "galactic":
+        ok = np.isfinite(a) & np.isfinite(b) & (np.abs(b) <= 90)
+        ra, dec = np.full(a.shape, np.nan), np.full(a.shape, np.nan)
+        if ok.any():
+            icrs = SkyCoord(a[ok], b[ok], unit="deg", frame="galactic").icrs
+            ra[ok], dec[ok] = icrs.ra.deg, icrs.dec.deg
+        return ra, dec
+    return a, b
+
+
 def _positions_key(ra: np.ndarray, dec: np.ndarray) -> str:
     data = np.round(np.nan_to_num(np.column_stack([ra, dec]), nan=-999.0), 7).astype("<f8").tobytes()
     return hashlib.sha256(data).hexdigest()
 
 
-def _read_checkpoint(path: Path, key: str) -> dict[int, dict]:
+def _run_options(radius, gamma, offline, catalogs) -> dict:
+    """Everything a result row depends on besides its position, in a JSON-comparable form."""
+    from .config import offline_mode
+    from .model.ensemble import CARD_NAME, MODELS_DIR, VARIANTS, sha256_of
+    from .sed.builder import _select, check_radius
+    chosen, registry = _select(catalogs)
+    cards = {v: (sha256_of(MODELS_DIR / v / CARD_NAME) if (MODELS_DIR / v / CARD_NAME).is_file() else None)
+             for v in VARIANTS}
+    return {"radius_arcsec": round(float(check_radius(radius).to_value(u.arcsec)), 9),
+            "catalogs": [c.name for c in chosen], "offline": offline_mode(offline),
+            "gamma": gamma, "registry_version": registry.version, "model_cards_sha256": cards}
+
+
+def _not_a_checkpoint(path: Path, why: str) -> InputValueError:
+    return InputValueError(f"{path} is not a vo_blazar classify checkpoint ({why}); it was left untouched: "
+                           "choose another --checkpoint file (a new name starts a new checkpoint)")
+
+
+def _read_header(path: Path, first: bytes) -> dict:
+    try:
+        header = json.loads(first)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        header = None
+    if not isinstance(header, dict) or "positions" not in header or "version" not in header:
+        raise _not_a_checkpoint(path, f"its first line is {first[:60]!r}")
+    return header
+
+
+def _describe_options(options: dict) -> str:
+    return ", ".join(f"{k} {v!r}" for k, v in options.items())
+
+
+def _read_checkpoint(path: Path, key: str, options: dict) -> dict[int, dict]:
     if not path.exists() or path.stat().st_size == 0:
         return {}
+    if not path.is_file():
+        raise _not_a_checkpoint(path, "it is not a regular file")
     raw = path.read_bytes()
+    end = raw.find(b"\n")
+    if end < 0:
+        # a header cut by a kill during the very first write is discarded; anything else is not ours
+        if raw.startswith(b'{"format": "' + CHECKPOINT_FORMAT.encode()):
+            log.warning("checkpoint %s holds only a partial header (interrupted run); starting afresh", path)
+            path.write_bytes(b"")
+            return {}
+        raise _not_a_checkpoint(path, f"it starts with {raw[:60]!r}")
+    header = _read_header(path, raw[:end])
+    # validated before anything is cut, so a file that is not ours is never modified
+    if header.get("positions") != key or header.get("version") != CHECKPOINT_VERSION:
+        raise InputValueError(f"checkpoint {path} belongs to a different position list or version; "
+                              "remove it or choose another checkpoint file")
+    if header.get("options") != options:
+        was = header.get("options") or {}
+        diff = {k: (was.get(k), options[k]) for k in options if was.get(k) != options[k]}
+        raise InputValueError(
+            f"checkpoint {path} was written with other options: "
+            + "; ".join(f"{k} was {a!r}, now {b!r}" for k, (a, b) in diff.items())
+            + ". Resuming would mix two configurations in one table: rerun with the checkpoint's options, "
+              "or remove it or choose another checkpoint file")
     complete = raw[: raw.rfind(b"\n") + 1]
     if len(complete) != len(raw):  # a kill mid-write: cut the partial line
         log.warning("checkpoint %s ended with a partial line (interrupted run); it is discarded", path)
         with open(path, "r+b") as fh:
             fh.truncate(len(complete))
-    lines = complete.decode().splitlines()
-    if not lines:
-        return {}
-    header = json.loads(lines[0])
-    if header.get("positions") != key or header.get("version") != CHECKPOINT_VERSION:
-        raise InputValueError(f"checkpoint {path} belongs to a different position list or version; "
-                              "remove it or choose another checkpoint file")
     done = {}
-    for line in lines[1:]:
-        row = json.loads(line)
+    for number, line in enumerate(complete.decode("utf-8", "replace").splitlines()[1:], start=2):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            row = None
+        if isinstance(row, dict) and "positions" in row and "index" not in row:
+            continue     # a repeated header (two runs started together on a new file)
+        if not isinstance(row, dict) or "index" not in row:
+            raise InputValueError(f"checkpoint {path}, line {number}, is not a result row ({line[:60]!r}); "
+                                  "the file was edited or damaged: remove it or choose another "
+                                  "checkpoint file")
         done.setdefault(int(row["index"]), row)   # first wins: a duplicate can never enter the result
     return done
 
@@ -197,9 +307,15 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
         raise InputValueError("no positions to classify")
     if int(chunk_size) < 1:
         raise InputValueError(f"chunk_size must be >= 1, got {chunk_size}")
-    ra = np.asarray(u.Quantity(positions["ra"], u.deg).value, float)
-    dec = np.asarray(u.Quantity(positions["dec"], u.deg).value, float)
+    ra, dec = _table_degrees(positions)
     errors = [str(e) for e in positions["error"]] if "error" in positions.colnames else [""] * len(positions)
+    # a bad position is its own row's error, as in read_positions, never the whole batch's
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.isfinite(ra) & np.isfinite(dec)) | (np.abs(dec) > 90)
+    for i in np.flatnonzero(bad):
+        if not errors[i]:
+            errors[i] = (f"bad input: position ({ra[i]}, {dec[i]}) is not finite or has |Dec| > 90 deg; "
+                         "expected finite RA/Dec in degrees")
     names = ([str(n) for n in positions["name"]] if "name" in positions.colnames
              else [f"#{i}" for i in range(len(ra))])
     key = _positions_key(ra, dec)
@@ -207,11 +323,15 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
     done: dict[int, dict] = {}
     path = Path(checkpoint) if checkpoint else None
     if path is not None:
-        done = _read_checkpoint(path, key)
+        options = _run_options(radius, gamma, offline, catalogs)
+        done = _read_checkpoint(path, key, options)
         if not path.exists() or path.stat().st_size == 0:
-            _append(path, [json.dumps({"version": CHECKPOINT_VERSION, "positions": key, "n": len(ra)})])
+            _append(path, [json.dumps({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+                                       "positions": key, "n": len(ra), "options": options})])
         if done:
             log.info("resuming from %s: %d of %d rows already done", path, len(done), len(ra))
+    resumed = len(done)
+    reasons: dict[str, str] = {}   # catalogue -> first failure message of this run
 
     todo = [i for i in range(len(ra)) if i not in done]
     from tqdm.auto import tqdm
@@ -226,6 +346,9 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
                            offline=offline, catalogs=catalogs)
             for i, row in zip(good, res):
                 rows[i] = {c: _jsonable(row[c]) for c in RESULT_COLUMNS}
+            for sed in getattr(res, "seds", []):
+                for name, reason in (sed.meta.get("failures") or {}).items():
+                    reasons.setdefault(name, str(reason))
         for i in chunk:
             if errors[i]:
                 rows[i] = {c: None for c in RESULT_COLUMNS} | {"ra": _jsonable(ra[i]),
@@ -255,4 +378,22 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
         else:
             out[c] = np.array(["" if v is None else str(v) for v in values], dtype=str)
     out["ra"].unit = out["dec"].unit = u.deg
+    out.meta["resumed_rows"] = resumed   # rows taken from the checkpoint (0: a fresh run)
+    out.meta["input_errors"] = int(sum(bool(e) for e in errors))
+    out.meta["catalogue_failures"] = _failure_summary(out["warnings"], reasons)
     return out
+
+
+_FAILED = re.compile(r"catalogue (\S+) failed \(([^)]*)\)")
+
+
+def _failure_summary(warnings, reasons: dict[str, str]) -> dict[str, dict]:
+    """Per failed catalogue: the rows it failed for (read from the rows' warnings, so rows resumed
+    from a checkpoint count too) and the first full reason seen in this run."""
+    counts: dict[str, int] = {}
+    kinds: dict[str, str] = {}
+    for text in warnings:
+        for name, kind in _FAILED.findall(str(text)):
+            counts[name] = counts.get(name, 0) + 1
+            kinds.setdefault(name, kind)
+    return {name: {"rows": n, "reason": reasons.get(name, kinds[name])} for name, n in sorted(counts.items())}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,7 @@ def run_classify(args) -> int:
         parts.append(read_positions(args.positions, offline=args.offline))
     if not parts:
         raise InputValueError("give at least one TARGET or --positions FILE")
+    _check_outputs(args.output, args.regions)   # before the work, not after it
     from astropy.table import vstack
     positions = vstack(parts) if len(parts) > 1 else parts[0]
     result = classify_batch(positions, checkpoint=args.checkpoint, chunk_size=args.chunk_size,
@@ -64,9 +66,77 @@ def run_classify(args) -> int:
                             gamma=_gamma(args), offline=args.offline,
                             catalogs=catalogs_option(args),
                             progress=not args.no_progress)
+    if result.meta.get("resumed_rows"):
+        print(f"resumed from checkpoint {args.checkpoint}: {result.meta['resumed_rows']} of {len(result)} "
+              "rows were already done", file=sys.stderr)
     _report(result, args.output, args.plot, args.samp, args.regions, offline=args.offline,
             radius=radius_option(args), catalogs=catalogs_option(args))
-    return 0
+    return _exit_status(result, args)
+
+
+def _output_format(output) -> str:
+    from .exceptions import InputValueError
+    from .sed.io import FORMATS
+    fmt = FORMATS.get(Path(output).suffix.lower())
+    if fmt is None:
+        raise InputValueError(f"cannot tell the output format from {output}; use one of {sorted(FORMATS)}")
+    return fmt
+
+
+def _check_outputs(output, regions_file) -> None:
+    """Refuse an output name that cannot be written before classifying, not after."""
+    from .atomic import check_writable
+    if output:
+        _output_format(output)
+        check_writable(output)
+    if regions_file:
+        from .exceptions import InputValueError
+        from .regions import REGION_FORMATS
+        if Path(regions_file).suffix.lower() not in REGION_FORMATS:
+            raise InputValueError(f"cannot tell the region format from the suffix of {regions_file}; "
+                                  f"use one of {sorted(REGION_FORMATS)}")
+        check_writable(regions_file)
+
+
+#: Exit status of a run in which no catalogue gave any row a point (e.g. no network).
+EXIT_NO_DATA = 3
+
+
+def _exit_status(result, args) -> int:
+    """0 when something was classified; 2 when every row was bad input; `EXIT_NO_DATA` when no
+    row got any photometry and catalogues failed: a table of NaN must not look like success."""
+    n = len(result)
+    if result.meta.get("input_errors", 0) == n:
+        hint = ""
+        texts = list(args.target or [])
+        if len(texts) == 2 and all(_is_number(t) for t in texts):
+            hint = f'; to give one position as RA DEC, quote it: "{texts[0]} {texts[1]}"'
+        print(f"vo-blazar classify: error: none of the {n} row(s) could be read as a position{hint}",
+              file=sys.stderr)
+        return 2
+    failures = result.meta.get("catalogue_failures") or {}
+    no_data = np.all(np.asarray(result["n_points"]) + np.asarray(result["n_upper_limits"]) == 0)
+    if not (failures and no_data):
+        return 0
+    print(f"vo-blazar classify: error: no row got any photometry; {len(failures)} catalogue(s) failed:",
+          file=sys.stderr)
+    for name, info in failures.items():
+        reason = " ".join(str(info["reason"]).split())
+        print(f"  {name}: {reason[:160]}{'...' if len(reason) > 160 else ''} ({info['rows']} row(s))",
+              file=sys.stderr)
+    from .config import offline_mode
+    if not offline_mode(args.offline):
+        print("hint: without network access use --offline (the embedded snapshot), or check the "
+              "services' status with a smaller --catalogs list", file=sys.stderr)
+    return EXIT_NO_DATA
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None,
@@ -79,19 +149,16 @@ def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radiu
         show[c].info.format = ".3f"
     show.pprint(max_lines=-1, max_width=200)
     if output:
-        from .sed.io import FORMATS
-        fmt = FORMATS.get(Path(output).suffix.lower())
-        if fmt is None:
-            from .exceptions import InputValueError
-            raise InputValueError(f"cannot tell the output format from {output}; "
-                                  f"use one of {sorted(FORMATS)}")
-        result.write(output, format=fmt, overwrite=True)
+        from .atomic import atomic_path
+        fmt = _output_format(output)
+        with atomic_path(output) as tmp:   # a kill mid-write leaves no truncated, valid-looking file
+            result.write(tmp, format=fmt, overwrite=True)
         print(f"wrote {len(result)} rows to {output}")
     if plot_dir:
         _plots(result, Path(plot_dir), offline=offline, radius=radius, catalogs=catalogs)
     if regions_file:
         from .regions import positions_to_regions, write_regions
-        write_regions(positions_to_regions(result), regions_file)
+        write_regions(positions_to_regions(result), regions_file, overwrite=True)   # as -o does
         print(f"wrote regions to {regions_file}")
     if samp:
         from .samp import send_table

@@ -47,7 +47,24 @@ def _cmd_sed(args) -> int:
         print(f"wrote {len(sed)} points to {args.output}")
     else:
         _print_sed(sed)
-    return 0
+    return _sed_exit_status(sed, args)
+
+
+def _sed_exit_status(sed, args) -> int:
+    """Non-zero (3, as ``classify``) when the SED is empty and catalogues failed: with no network
+    every catalogue fails, and "0 points" with status 0 looked like an empty sky."""
+    failures = sed.meta.get("failures") or {}
+    if len(sed) or not failures:
+        return 0
+    print(f"vo-blazar sed: error: no photometry; {len(failures)} of {len(sed.meta.get('catalogs', []))} "
+          "catalogue(s) failed:", file=sys.stderr)
+    for name, reason in failures.items():
+        reason = " ".join(str(reason).split())
+        print(f"  {name}: {reason[:160]}{'...' if len(reason) > 160 else ''}", file=sys.stderr)
+    from .config import offline_mode
+    if not offline_mode(args.offline):
+        print("hint: without network access use --offline (the embedded snapshot)", file=sys.stderr)
+    return 3
 
 
 def _print_sed(sed) -> None:

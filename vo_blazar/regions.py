@@ -10,6 +10,7 @@ angle 0, so the major (height) axis points north and turns east as ``pa`` grows.
 """
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from astropy.table import Table
 from regions import CircleSkyRegion, EllipseSkyRegion, Region, RegionMeta, Regions, RegionVisual
 
 from .config import conf
-from .exceptions import InputTypeError, InputValueError
+from .exceptions import InputTypeError, InputValueError, VOBlazarWarning
 from .logger import log
 
 __all__ = ["positions_to_regions", "cones", "ellipses", "write_regions", "REGION_FORMATS",
@@ -147,6 +148,17 @@ def _column_angle(table: Table, name: str, unit_if_bare: u.UnitBase) -> u.Quanti
     return u.Quantity(np.asarray(col, dtype=float), unit_if_bare)
 
 
+def _bad_position_rows(table: Table) -> np.ndarray:
+    """Rows whose RA/Dec are missing, non-finite or out of range (none when the columns are absent,
+    which `_table_positions` reports)."""
+    if "ra" not in table.colnames or "dec" not in table.colnames:
+        return np.zeros(0, np.int64)
+    ra = _column_angle(table, "ra", u.deg)
+    dec = _column_angle(table, "dec", u.deg)
+    with np.errstate(invalid="ignore"):
+        return np.flatnonzero(~np.isfinite(ra) | ~np.isfinite(dec) | (np.abs(dec) > 90 * u.deg))
+
+
 def _table_positions(table: Table) -> SkyCoord:
     missing = [c for c in ("ra", "dec") if c not in table.colnames]
     if missing:
@@ -213,6 +225,12 @@ def positions_to_regions(table_or_coords: Table | SkyCoord, *, radius: u.Quantit
     if not isinstance(table_or_coords, Table):
         raise InputTypeError(f"expected an astropy Table or a SkyCoord, got {type(table_or_coords).__name__}")
     table = table_or_coords
+    bad = _bad_position_rows(table)
+    if bad.size and bad.size < len(table):
+        # one unreadable row (e.g. "bad input" in a batch) must not cost every other row its region
+        warnings.warn(f"{bad.size} row(s) without a valid position get no region: rows "
+                      f"{bad[:10].tolist()}{' ...' if bad.size > 10 else ''}", VOBlazarWarning)
+        table = table[np.setdiff1d(np.arange(len(table)), bad)]
     coords = _table_positions(table)
     if radius is None:
         radius = (_column_angle(table, "radius", u.arcsec) if "radius" in table.colnames

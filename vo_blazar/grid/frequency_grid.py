@@ -82,6 +82,10 @@ def _column_quantity(sed: Table, name: str) -> u.Quantity:
             raise InputValueError(
                 f"SED column '{name}' has no unit; give it one ('frequency' in Hz or any spectral unit, "
                 f"'nufnu' in erg / (cm2 s)) -- bare numbers are not guessed")
+        if isinstance(unit, u.UnrecognizedUnit):
+            raise InputValueError(f"SED column '{name}' has unit {unit.to_string()!r}, which astropy does "
+                                  "not recognise; expected a spectral unit for 'frequency' (Hz, GHz, eV, "
+                                  "micron) and erg / (cm2 s) or another energy flux for 'nufnu'")
         q = u.Quantity(np.asarray(col, dtype=float), unit)
     if mask is not None and np.any(mask):
         q = q.astype(np.float64, copy=True)

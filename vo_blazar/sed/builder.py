@@ -91,13 +91,47 @@ def _select(catalogs) -> tuple[list[Catalogue], object]:
         return registry.select(None), registry
     if isinstance(catalogs, (str, Catalogue)):
         catalogs = [catalogs]
-    names = [c for c in catalogs if not isinstance(c, Catalogue)]
-    for c in names:
-        if not isinstance(c, str):
+    for c in catalogs:
+        if not isinstance(c, (str, Catalogue)):
             raise InputTypeError(f"catalogs must be registry names or Catalogue records, "
                                  f"got {type(c).__name__}")
-    chosen = dict(zip(names, registry.select(names))) if names else {}
-    return [c if isinstance(c, Catalogue) else chosen[c] for c in catalogs], registry
+    names = [c for c in catalogs if isinstance(c, str)]
+    canonical = _registry_names(registry, names)
+    by_name = {n: c for n, c in zip(canonical, registry.select(canonical))} if names else {}
+    chosen: dict[str, Catalogue] = {}
+    for c in catalogs:   # each catalogue once: a name given twice put its points twice in the SED
+        c = c if isinstance(c, Catalogue) else by_name[canonical[names.index(c)]]
+        chosen.setdefault(c.name, c)
+    return list(chosen.values()), registry
+
+
+def _registry_names(registry, names: list[str]) -> list[str]:
+    """Registry spelling of each name: exact, else the one name equal to it ignoring case
+    (``nvss`` -> ``NVSS``); unknown names raise, with the closest names as a suggestion."""
+    import difflib
+
+    from ..exceptions import UnknownCatalogueError
+    known = registry.names
+    folded = {}
+    for k in known:
+        folded.setdefault(k.casefold(), []).append(k)
+    out, unknown = [], []
+    for name in names:
+        if name in known:
+            out.append(name)
+        elif len(folded.get(name.casefold(), [])) == 1:
+            out.append(folded[name.casefold()][0])
+        else:
+            unknown.append(name)
+    if unknown:
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name.casefold(), list(folded), n=3, cutoff=0.6)
+            if close:
+                hints.append(f"{name!r}: did you mean {' or '.join(repr(folded[c][0]) for c in close)}?")
+        raise UnknownCatalogueError(registry._unknown_message(unknown)
+                                    + (f" ({'; '.join(hints)})" if hints else ""))
+    return out
 
 
 def _query_radius(catalogue: Catalogue, radius: u.Quantity) -> u.Quantity:
@@ -261,6 +295,19 @@ def _run_per_catalogue(func, catalogues, access) -> tuple[dict, dict]:
     return results, failures
 
 
+def _failure_line(failures: dict[str, str]) -> str:
+    """The failed catalogues in one short line: each with its error class, the full messages kept
+    in ``sed.meta["failures"]`` (31 catalogues failing without network made a 14,000-character line)."""
+    if len(failures) <= 2:
+        return "failed catalogues: " + "; ".join(f"{k} ({v})" for k, v in sorted(failures.items()))
+    by_kind: dict[str, list[str]] = {}
+    for name, reason in sorted(failures.items()):
+        by_kind.setdefault(reason.split(":")[0], []).append(name)
+    return (f"{len(failures)} catalogues failed: "
+            + "; ".join(f"{kind} ({', '.join(names)})" for kind, names in by_kind.items())
+            + "; the reasons are in sed.meta['failures']")
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
@@ -271,8 +318,8 @@ def _finish(sed, target, radius, catalogues, failures, provenance, offline, regi
         catalogs=[c.name for c in catalogues], provenance=provenance,
         registry_version=registry.version, offline=offline)
     if failures:
-        warnings.warn(f"SED at {target.to_string('decimal', precision=5)} is partial; failed catalogues: "
-                      + "; ".join(f"{k} ({v})" for k, v in sorted(failures.items())), PartialResultWarning)
+        warnings.warn(f"SED at {target.to_string('decimal', precision=5)} is partial; "
+                      + _failure_line(failures), PartialResultWarning)
     return sed
 
 
@@ -415,6 +462,5 @@ def _build_many(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalogu
             sed.meta = dict(template)
             seds.append(_finish(sed, targets[i], radius, catalogues, failures, provenance, offline, registry))
     if failures:
-        warnings.warn(f"{n} SEDs are partial; failed catalogues: "
-                      + "; ".join(f"{k} ({v})" for k, v in sorted(failures.items())), PartialResultWarning)
+        warnings.warn(f"{n} SEDs are partial; " + _failure_line(failures), PartialResultWarning)
     return seds

@@ -84,25 +84,27 @@ def write_sed(sed, path, *, format: str | None = None, overwrite: bool = False) 
     """
     path = Path(path)
     fmt = _format_for(path, format)
+    if path.exists() and not overwrite:
+        raise OSError(f"{path} already exists; pass overwrite=True")
+    from ..atomic import atomic_path
     table = QTable(sed, copy=True)
-    if fmt == "ascii.ecsv":
-        table.write(path, format=fmt, overwrite=overwrite)
-        return path
-    flat = _flat_meta(sed.meta)
-    table.meta = {} if fmt == "votable" else flat
-    if fmt == "votable":
-        from astropy.io.votable import from_table
-        from astropy.io.votable.tree import Info
-        if path.exists() and not overwrite:
-            raise OSError(f"{path} already exists; pass overwrite=True")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", u.UnitsWarning)  # VOUnit frowns on 'erg', but it is exact
-            votable = from_table(table)
-            for key, value in flat.items():
-                votable.resources[0].tables[0].infos.append(Info(name=key, value=str(value)))
-            votable.to_xml(str(path))
-        return path
-    table.write(path, format=fmt, overwrite=overwrite)
+    with atomic_path(path) as tmp:   # a killed write leaves the old file or none, never half a file
+        if fmt == "ascii.ecsv":
+            table.write(tmp, format=fmt, overwrite=True)
+            return path
+        flat = _flat_meta(sed.meta)
+        table.meta = {} if fmt == "votable" else flat
+        if fmt == "votable":
+            from astropy.io.votable import from_table
+            from astropy.io.votable.tree import Info
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", u.UnitsWarning)  # VOUnit frowns on 'erg', but it is exact
+                votable = from_table(table)
+                for key, value in flat.items():
+                    votable.resources[0].tables[0].infos.append(Info(name=key, value=str(value)))
+                votable.to_xml(str(tmp))
+            return path
+        table.write(tmp, format=fmt, overwrite=True)
     return path
 
 

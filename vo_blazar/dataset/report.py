@@ -386,6 +386,28 @@ def _table(header: Sequence[str], rows: Sequence[Sequence]) -> str:
     return "\n".join([line, fmt(cells[0]), line] + [fmt(r) for r in cells[1:]] + [line])
 
 
+def _snapshot_rows() -> list[tuple[str, int, str]]:
+    """Rows per shipped snapshot slice and whether the slice is the whole catalogue."""
+    from ..access.snapshot import snapshot_catalogues
+    from ..registry import load_registry
+
+    access = None
+    out = []
+    registry = load_registry()
+    for name in snapshot_catalogues():
+        if name not in registry:
+            continue
+        if access is None:
+            from ..access.snapshot import SnapshotAccess
+            access = SnapshotAccess()
+        table, _ = access._load(registry[name])
+        # the registry declares a footprint only for catalogues whose slice is the whole catalogue
+        footprint = registry[name].footprint
+        out.append((name, len(table), "partial" if footprint is None else
+                    ("complete" if footprint.kind == "allsky" else f"complete ({footprint.kind} footprint)")))
+    return out
+
+
 def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> Path:
     """Compute everything and write ``data_report.rst`` and its PNGs under ``docs``."""
     docs = Path(docs)
@@ -455,9 +477,19 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
         "sources with a counterpart",
         "position (the counterpart, not the gamma-ray localisation, is the target). Non-blazars: SDSS DR7",
         "quasars, type-1 AGN, Stripe 82X AGN (minus 2 with a stellar spectrum), MUWCLASS ``True_Class`` AGN,",
-        "DR16Q z >= 3 radio quasars and Lusso 2020 quasars. Duplicates within 15 arcsec are removed (the",
-        "higher-priority list keeps the source), and every non-blazar within 15 arcsec of any 5BZCAT, 3HSP",
-        "or 4FGL blazar counterpart is removed.",
+        "DR16Q z >= 3 radio quasars and Lusso 2020 quasars, and the hard negatives a blazar search meets:",
+        "4FGL-DR4 radio galaxies, Seyferts, NLSy1, steep-spectrum quasars, starburst and normal galaxies",
+        "(``4FGL_NONBLAZAR``), Swift-BAT 105-month Seyferts, LINERs and starbursts (``BAT105_AGN``), the",
+        "2RXS/XMMSL2 x NVSS sources with Veron-Cetty type A or Q (``RASS_NVSS``; type B and unclassified rows",
+        "are left out), DustPedia nearby galaxies and the Molnar et al. SDSS radio galaxies. Duplicates",
+        "within 15 arcsec are removed (the higher-priority list keeps the source), and every non-blazar",
+        "within 15 arcsec of any 5BZCAT, 3HSP, 3LAC or 4FGL blazar counterpart, a Swift-BAT 'Beamed AGN'",
+        "or a Veron-Cetty BL Lac is removed (counted below as 'within 15 arcsec of a known blazar').",
+        "",
+        "Every SED is the offline cone search of ``classify`` over all snapshot slices, whichever list the",
+        "source came from (label-blind). Complete catalogues (4FGL-DR4, 3FHL, 2FHL, Planck PCCS2 30 GHz,",
+        "eFEDS inside its field) give a survey-limit upper limit where they saw nothing; see the snapshot's",
+        "``PROVENANCE.md`` for the rows per catalogue and which slices are complete.",
         "",
         _table(("origin", "label", "sources", "with SED points", "median points", "classes"), count_rows),
         "",
@@ -466,6 +498,12 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
         "Removed sources (``vo_blazar/data/labels/removed.ecsv`` lists each one with its partner):",
         "",
         _table(("origin", "reason", "removed"), removed_rows) if removed_rows else "(none)",
+        "",
+        "Offline snapshot slices (what the offline cone search can find; ``complete`` slices hold the whole",
+        "catalogue and give survey-limit upper limits where they saw nothing, ``partial`` ones only the rows",
+        "the shared files give, so absence there is never a non-detection):",
+        "",
+        _table(("catalogue", "rows", "coverage"), _snapshot_rows()),
         "",
         "SED density (the paper's Fig. 2 equivalent)",
         "-------------------------------------------",

@@ -36,9 +36,6 @@ __all__ = ["build_snapshot", "main"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = REPO_ROOT / "vo_blazar" / "data" / "snapshot"
-#: Catalogues whose snapshot slice is the whole catalogue (their file is complete in ../shared/data):
-#: only these may declare a footprint, so that a miss is a real non-detection offline too.
-COMPLETE_CATALOGUES = ("4FGL-DR4", "3FHL", "2FHL", "PCCS2_030", "eFEDS")
 #: rows of the same catalogue from two origins closer than this are one source; the first origin wins
 DEDUP_RADIUS = 5 * u.arcsec
 
@@ -620,7 +617,8 @@ def _write_provenance(shared, out, col, counts, dropped, n_names, version) -> No
         "|---|---|---|---|---|",
     ]
     for name, n in counts.items():
-        coverage = ("complete: the whole catalogue" if name in COMPLETE_CATALOGUES
+        # a registry footprint (survey-limit upper limits) is declared only for complete catalogues
+        coverage = ("complete: the whole catalogue" if load_registry()[name].footprint is not None
                     else "partial: only the rows of the files above")
         lines.append(f"| {name} | {n} | {dropped.get(name, 0)} | {coverage} | `{name}.ecsv.gz` |")
     lines += ["", f"Name table: `{NAMES_FILE}`, {n_names} names (5BZCAT, 4FGL `Source_Name` and `ASSOC1`, "

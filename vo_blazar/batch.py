@@ -335,7 +335,10 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
 
     todo = [i for i in range(len(ra)) if i not in done]
     from tqdm.auto import tqdm
-    bar = tqdm(total=len(ra), initial=len(ra) - len(todo), disable=not progress, unit="src", desc="classify")
+    # the bar moves once per chunk: one chunk would only jump from 0 to 100 %; and with delay, no bar
+    # at all for work that is done within a second
+    bar = tqdm(total=len(ra), initial=len(ra) - len(todo), unit="src", desc="classify", delay=1.0,
+               disable=not progress or len(todo) <= int(chunk_size))
     for start in range(0, len(todo), int(chunk_size)):
         chunk = todo[start:start + int(chunk_size)]
         good = [i for i in chunk if not errors[i]]

@@ -141,13 +141,9 @@ def _is_number(text: str) -> bool:
 
 def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None,
             catalogs=None) -> None:
-    show = result["name", "ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "model", "n_points",
-                  "warnings"]
-    for c in ("ra", "dec"):
-        show[c].info.format = ".5f"
-    for c in ("p_blazar", "p_blazar_std"):
-        show[c].info.format = ".3f"
-    show.pprint(max_lines=-1, max_width=200)
+    from .display import format_results, summary_line
+    # the answer's columns in full at any terminal width, notes abbreviated (full text in the file)
+    print(format_results(result))
     if output:
         from .atomic import atomic_path
         fmt = _output_format(output)
@@ -164,6 +160,7 @@ def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radiu
         from .samp import send_table
         send_table(result, name="vo_blazar classification")
         print("sent the result over SAMP")
+    print(summary_line(result, written=str(output) if output else None))
 
 
 def _plots(result, plot_dir: Path, *, offline=None, radius=None, catalogs=None) -> None:

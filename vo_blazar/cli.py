@@ -17,6 +17,10 @@ from .exceptions import VOBlazarError
 
 __all__ = ["main", "build_parser"]
 
+#: What only the ``train`` extra installs (``vo-blazar train``, the reports): a missing one is a
+#: one-line hint, not a traceback.
+TRAIN_MODULES = frozenset({"tensorflow", "keras", "sklearn", "h5py", "tf2onnx", "onnx"})
+
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--radius", type=float, default=None, metavar="ARCSEC",
@@ -116,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except VOBlazarError as exc:
         print(f"vo-blazar {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in TRAIN_MODULES:
+            raise
+        print(f"vo-blazar {args.command}: error: this needs the train extra ({exc.name} is not installed): "
+              "pip install 'vo_blazar[train]'", file=sys.stderr)
         return 2
 
 

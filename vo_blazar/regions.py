@@ -291,5 +291,5 @@ def write_regions(regions: Regions | Region | list, path: str | Path, *, format:
     # arcsec (") unit its writer offers
     kwargs = {"coordsys": "icrs", "fmt": ".8f"} if format == "crtf" else {}
     regions.write(path, format=format, overwrite=overwrite, **kwargs)
-    log.info(f"wrote {len(regions)} region(s) to {path} ({format})")
+    log.debug(f"wrote {len(regions)} region(s) to {path} ({format})")   # the CLI says it once
     return path

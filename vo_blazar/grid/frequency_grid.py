@@ -399,7 +399,7 @@ class FrequencyGrid:
         if report.n_used == 0:
             log.warning("no point of this SED falls on grid %s (%s)", self.version, report)
         elif report.n_dropped:
-            log.info("grid %s: %s", self.version, report)
+            log.debug("grid %s: %s", self.version, report)   # per-SED detail: DEBUG
         return (X[0], report) if return_report else X[0]
 
     def encode_many(self, seds: Iterable[Table], *, return_report: bool = False,

@@ -210,7 +210,8 @@ def test_eight_threads_load_each_ensemble_once(monkeypatch):
     monkeypatch.setattr(ensemble_module, "load_ensemble", slow_load)
     monkeypatch.setattr(classifier, "_ENSEMBLES", {})
     got = []
-    threads = [threading.Thread(target=lambda: got.append(classifier.get_ensemble("gamma"))) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: got.append(classifier.get_ensemble("gamma")))
+               for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:

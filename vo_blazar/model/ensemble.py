@@ -24,7 +24,7 @@ from ..exceptions import InputValueError, ModelError
 from ..grid.scaling import flux_channels
 from ..jsonfile import read_json
 from ..logger import log
-from .runtime import (EXPORT_COMMAND, RUNTIMES, KerasFolds, StaleExportError, keras_available,
+from .runtime import (EXPORT_COMMAND, MANIFEST_NAME, RUNTIMES, KerasFolds, StaleExportError, keras_available,
                       load_onnx_folds, onnxruntime_available, read_manifest)
 
 __all__ = ["Ensemble", "load_ensemble", "compact_models", "MODELS_DIR", "VARIANTS", "sha256_of"]
@@ -306,7 +306,7 @@ def _onnx_or_none(directory: Path, card: dict[str, Any], grid_shape: tuple[int, 
     have_keras = keras_available()
     if manifest is None:
         if runtime == "onnx" or not have_keras:
-            raise ModelError(f"model folder {directory} has no ONNX export ({directory / 'onnx_manifest.json'})"
+            raise ModelError(f"model folder {directory} has no ONNX export ({directory / MANIFEST_NAME})"
                              + ("" if have_keras else " and TensorFlow/Keras are not installed")
                              + f": export it with {EXPORT_COMMAND} (needs pip install 'vo_blazar[train]')")
         return None

@@ -142,7 +142,8 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
 def main(argv: Sequence[str] | None = None) -> int:
     from .ensemble import MODELS_DIR, VARIANTS
 
-    parser = argparse.ArgumentParser(prog="python -m vo_blazar.model.export", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m vo_blazar.model.export",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", type=Path, metavar="DIR",
                         help="model folders to export (default: the shipped gamma and nogamma)")
     parser.add_argument("--check", type=int, default=2048, metavar="N",

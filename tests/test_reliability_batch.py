@@ -232,3 +232,48 @@ def test_one_bad_row_does_not_block_the_regions_of_the_others(tmp_path):
         regions = positions_to_regions(result)
     assert len(regions) == 2
     assert regions[1].center.ra.deg == pytest.approx(77.35818)
+
+
+def test_two_runs_on_one_checkpoint_are_refused(fake, tmp_path, monkeypatch):
+    ck = tmp_path / "ck.jsonl"
+    seen = []
+
+    def second_run(coords, **kw):      # while the first run holds the checkpoint
+        if not seen:
+            seen.append(True)
+            with pytest.raises(InputValueError, match="is in use by another running classification"):
+                classify_batch(COORDS, checkpoint=ck, chunk_size=2, progress=False)
+        return fake_classify(coords, **kw)
+    monkeypatch.setattr(classifier, "classify", second_run)
+    res = classify_batch(COORDS, checkpoint=ck, chunk_size=2, progress=False)
+    assert seen and res["index"].tolist() == [0, 1, 2, 3]
+    rows = [json.loads(line) for line in ck.read_text().splitlines()[1:]]
+    assert sorted(r["index"] for r in rows) == [0, 1, 2, 3]      # each row once
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ck.jsonl"]
+
+
+def test_offline_environment_typo_is_an_error(monkeypatch):
+    from vo_blazar.config import offline_mode
+    monkeypatch.setenv("VO_BLAZAR_OFFLINE", "y")
+    assert offline_mode() is True
+    monkeypatch.setenv("VO_BLAZAR_OFFLINE", "2")
+    with pytest.raises(InputValueError, match="VO_BLAZAR_OFFLINE='2' is not understood"):
+        offline_mode()
+
+
+def test_damaged_snapshot_file_is_named(tmp_path, monkeypatch):
+    import warnings
+
+    from vo_blazar.access import snapshot
+    from vo_blazar.sed import build_sed
+    (tmp_path / "NVSS.ecsv.gz").write_bytes(b"\x1f\x8b garbage, not a gzip stream")
+    monkeypatch.setattr(snapshot, "_snapshot_dir", lambda: tmp_path)
+    monkeypatch.setattr(snapshot.SnapshotAccess, "_tables", {})
+    monkeypatch.setattr(snapshot.SnapshotAccess, "_index", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sed = build_sed(SkyCoord(77.35818, 5.69315, unit="deg"), catalogs=["NVSS"], offline=True,
+                        cache=False)
+    reason = sed.meta["failures"]["NVSS"]
+    assert f"the installed snapshot file {tmp_path / 'NVSS.ecsv.gz'} is damaged" in reason
+    assert "reinstall vo_blazar" in reason

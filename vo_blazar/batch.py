@@ -11,6 +11,7 @@ it is never written to.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -252,6 +253,33 @@ def _read_checkpoint(path: Path, key: str, options: dict) -> dict[int, dict]:
     return done
 
 
+@contextlib.contextmanager
+def _exclusive(path: Path | None):
+    """Hold an advisory lock on the checkpoint for the run (POSIX; elsewhere no lock). Opening
+    it to append creates a missing checkpoint and changes nothing in an existing file."""
+    if path is None:
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:   # pragma: no cover - Windows
+        yield
+        return
+    if path.is_dir() or not path.parent.is_dir():
+        why = "it is a folder" if path.is_dir() else f"folder {path.parent} does not exist"
+        raise InputValueError(f"cannot use {path} as a checkpoint: {why}")
+    with open(path, "a") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise InputValueError(f"checkpoint {path} is in use by another running classification; "
+                                  "wait for it to finish or choose another checkpoint file") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
 def _append(path: Path, lines: list[str]) -> None:
     with open(path, "a", encoding="utf-8") as fh:
         fh.write("".join(line + "\n" for line in lines))
@@ -322,49 +350,51 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
 
     done: dict[int, dict] = {}
     path = Path(checkpoint) if checkpoint else None
-    if path is not None:
-        options = _run_options(radius, gamma, offline, catalogs)
-        done = _read_checkpoint(path, key, options)
-        if not path.exists() or path.stat().st_size == 0:
-            _append(path, [json.dumps({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
-                                       "positions": key, "n": len(ra), "options": options})])
-        if done:
-            log.info("resuming from %s: %d of %d rows already done", path, len(done), len(ra))
-    resumed = len(done)
-    reasons: dict[str, str] = {}   # catalogue -> first failure message of this run
-
-    todo = [i for i in range(len(ra)) if i not in done]
-    from tqdm.auto import tqdm
-    # the bar moves once per chunk: one chunk would only jump from 0 to 100 %; and with delay, no bar
-    # at all for work that is done within a second
-    bar = tqdm(total=len(ra), initial=len(ra) - len(todo), unit="src", desc="classify", delay=1.0,
-               disable=not progress or len(todo) <= int(chunk_size))
-    for start in range(0, len(todo), int(chunk_size)):
-        chunk = todo[start:start + int(chunk_size)]
-        good = [i for i in chunk if not errors[i]]
-        rows = {}
-        if good:
-            # looked up at call time so that tests can substitute the classifier
-            res = classifier.classify(SkyCoord(ra[good], dec[good], unit="deg"), radius=radius, gamma=gamma,
-                           offline=offline, catalogs=catalogs)
-            for i, row in zip(good, res):
-                rows[i] = {c: _jsonable(row[c]) for c in RESULT_COLUMNS}
-            for sed in getattr(res, "seds", []):
-                for name, reason in (sed.meta.get("failures") or {}).items():
-                    reasons.setdefault(name, str(reason))
-        for i in chunk:
-            if errors[i]:
-                rows[i] = {c: None for c in RESULT_COLUMNS} | {"ra": _jsonable(ra[i]),
-                                                               "dec": _jsonable(dec[i]),
-                                                               "warnings": errors[i], "is_blazar": False,
-                                                               "n_points": 0, "n_upper_limits": 0,
-                                                               "bands": "", "model": ""}
-            rows[i]["index"], rows[i]["name"] = i, names[i]
+    # one run per checkpoint at a time: two at once did every row twice into the same file
+    with _exclusive(path):
         if path is not None:
-            _append(path, [json.dumps(rows[i]) for i in chunk])
-        done.update(rows)
-        bar.update(len(chunk))
-    bar.close()
+            options = _run_options(radius, gamma, offline, catalogs)
+            done = _read_checkpoint(path, key, options)
+            if not path.exists() or path.stat().st_size == 0:
+                _append(path, [json.dumps({"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION,
+                                           "positions": key, "n": len(ra), "options": options})])
+            if done:
+                log.info("resuming from %s: %d of %d rows already done", path, len(done), len(ra))
+        resumed = len(done)
+        reasons: dict[str, str] = {}   # catalogue -> first failure message of this run
+
+        todo = [i for i in range(len(ra)) if i not in done]
+        from tqdm.auto import tqdm
+        # the bar moves once per chunk: one chunk would only jump from 0 to 100 %; and with delay, no bar
+        # at all for work that is done within a second
+        bar = tqdm(total=len(ra), initial=len(ra) - len(todo), unit="src", desc="classify", delay=1.0,
+                   disable=not progress or len(todo) <= int(chunk_size))
+        for start in range(0, len(todo), int(chunk_size)):
+            chunk = todo[start:start + int(chunk_size)]
+            good = [i for i in chunk if not errors[i]]
+            rows = {}
+            if good:
+                # looked up at call time so that tests can substitute the classifier
+                res = classifier.classify(SkyCoord(ra[good], dec[good], unit="deg"), radius=radius,
+                                          gamma=gamma, offline=offline, catalogs=catalogs)
+                for i, row in zip(good, res):
+                    rows[i] = {c: _jsonable(row[c]) for c in RESULT_COLUMNS}
+                for sed in getattr(res, "seds", []):
+                    for name, reason in (sed.meta.get("failures") or {}).items():
+                        reasons.setdefault(name, str(reason))
+            for i in chunk:
+                if errors[i]:
+                    rows[i] = {c: None for c in RESULT_COLUMNS} | {"ra": _jsonable(ra[i]),
+                                                                   "dec": _jsonable(dec[i]),
+                                                                   "warnings": errors[i], "is_blazar": False,
+                                                                   "n_points": 0, "n_upper_limits": 0,
+                                                                   "bands": "", "model": ""}
+                rows[i]["index"], rows[i]["name"] = i, names[i]
+            if path is not None:
+                _append(path, [json.dumps(rows[i]) for i in chunk])
+            done.update(rows)
+            bar.update(len(chunk))
+        bar.close()
 
     ordered = [done[i] for i in range(len(ra))]
     out = Table()

@@ -63,8 +63,12 @@ def offline_mode(offline: bool | None = None) -> bool:
     if offline is not None:
         return bool(offline)
     env = os.environ.get("VO_BLAZAR_OFFLINE", "").strip().lower()
-    if env in {"1", "true", "yes", "on"}:
+    if env in {"1", "true", "yes", "y", "on"}:
         return True
-    if env in {"0", "false", "no", "off"}:
+    if env in {"0", "false", "no", "n", "off"}:
         return False
+    if env:   # silently live on a typo cost 30 s of failed queries without network
+        from .exceptions import InputValueError
+        raise InputValueError(f"VO_BLAZAR_OFFLINE={os.environ['VO_BLAZAR_OFFLINE']!r} is not understood; "
+                              "use 1 or 0 (true/false, yes/no, on/off)")
     return bool(conf.offline)

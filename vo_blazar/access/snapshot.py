@@ -43,6 +43,16 @@ def snapshot_catalogues() -> tuple[str, ...]:
                         if p.name.endswith(_SUFFIX) and p.name != "names" + _SUFFIX))
 
 
+def _read_snapshot_file(path: Path, name: str) -> Table:
+    """An installed snapshot file; a damaged one is named as such, not taken for a service failure."""
+    try:
+        return Table.read(path, format="ascii.ecsv")
+    except Exception as exc:   # gzip, ECSV and YAML each raise their own types
+        from ..exceptions import ServiceError
+        raise ServiceError(f"the installed snapshot file {path} is damaged ({type(exc).__name__}: {exc}); "
+                           "reinstall vo_blazar to restore it", service=name) from exc
+
+
 def _unit_vectors(ra_deg: np.ndarray, dec_deg: np.ndarray) -> np.ndarray:
     ra, dec = np.radians(ra_deg), np.radians(dec_deg)
     return np.column_stack([np.cos(dec) * np.cos(ra), np.cos(dec) * np.sin(ra), np.sin(dec)])
@@ -107,7 +117,7 @@ class SnapshotAccess(CatalogueAccess):
             if name not in self._tables:
                 path = _snapshot_dir() / (name + _SUFFIX)
                 if path.is_file():
-                    table = Table.read(path, format="ascii.ecsv")
+                    table = _read_snapshot_file(path, name)
                     index = _SkyIndex(np.ma.filled(np.ma.asarray(table[catalogue.ra_column], float), np.nan),
                                       np.ma.filled(np.ma.asarray(table[catalogue.dec_column], float), np.nan))
                 else:

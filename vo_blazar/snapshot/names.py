@@ -99,7 +99,12 @@ def build_name_table(shared: Path, files: dict[str, str]) -> Table:
 @functools.lru_cache(maxsize=1)
 def _table() -> Table:
     path = Path(__file__).resolve().parent.parent / "data" / "snapshot" / NAMES_FILE
-    return Table.read(path, format="ascii.ecsv")
+    try:
+        return Table.read(path, format="ascii.ecsv")
+    except Exception as exc:   # a damaged install is not the user's bad input
+        from ..exceptions import ModelError
+        raise ModelError(f"the installed name table {path} is damaged ({type(exc).__name__}: {exc}); "
+                         "reinstall vo_blazar to restore it") from exc
 
 
 @functools.lru_cache(maxsize=1)

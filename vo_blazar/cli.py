@@ -103,7 +103,7 @@ def _optional_commands():
     """Subcommands that live next to their feature (classify/demo, train, candidates)."""
     from . import classify_cli
     from .crossmatch import cli as candidates_cli
-    return [classify_cli.register, candidates_cli.register, _register_train]
+    return [classify_cli.register, candidates_cli.register, _register_train, _register_check]
 
 
 def _register_train(sub, add_common) -> None:
@@ -111,6 +111,14 @@ def _register_train(sub, add_common) -> None:
     p = sub.add_parser("train", help="cross-validated training of the shipped networks")
     train_cli.add_arguments(p)
     p.set_defaults(func=train_cli.train_command)
+
+
+def _register_check(sub, add_common) -> None:
+    from .access import check
+    p = sub.add_parser("check-services",
+                       help="one live query per registry catalogue: reachable, columns, units")
+    check.add_arguments(p)
+    p.set_defaults(func=check.command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,12 +8,15 @@ from .cache import CachedAccess, clear_cache, default_cache_dir
 from .vo import VOAccess
 
 __all__ = ["CatalogueAccess", "VOAccess", "CachedAccess", "SnapshotAccess", "clear_cache",
-           "default_cache_dir", "INDEX_COLUMN"]
+           "default_cache_dir", "INDEX_COLUMN", "check_services"]
 
 
 def __getattr__(name):
     # the snapshot access is imported lazily: it loads package data, and the live-VO path must
     # work (and import fast) without it
+    if name == "check_services":   # lazy like SnapshotAccess: only the check command needs it
+        from .check import check_services
+        return check_services
     if name == "SnapshotAccess":
         try:
             from .snapshot import SnapshotAccess

@@ -446,7 +446,8 @@ def _access(acc: Any, name: str) -> AccessSpec:
     if kind in ("tap", "vizier") and not table:
         raise _err(name, "access.table", f"kind {kind!r} needs a table")
     if kind in ("scs", "packaged", "offline") and table is not None:
-        raise _err(name, "access.table", "kind 'scs' takes no table: the cone-search URL names it")
+        raise _err(name, "access.table", f"kind {kind!r} takes no table" + (
+            ": the cone-search URL names it" if kind == "scs" else ""))
     if table is not None and not isinstance(table, str):
         raise _err(name, "access.table", f"{table!r} must be a string")
     if kind == "vizier" and not _VIZIER_TABLE.match(table):

@@ -124,3 +124,15 @@ def test_partial_warning_of_many_failed_catalogues_is_one_short_line():
     failures = {f"CAT{i}": f"ServiceError: CAT{i}: cannot connect: " + "x" * 400 for i in range(31)}
     line = _failure_line(failures)
     assert len(line) < 700 and "31 catalogues failed" in line and "sed.meta['failures']" in line
+
+
+@pytest.mark.parametrize("fault, error, text", [("malformed", "ResponseFormatError", "malformed VOTable"),
+                                                ("html", "ResponseFormatError", "HTML page")])
+def test_bulk_xmatch_bad_answers_are_named_like_single_cones(vo_server, vo_catalogue, fast, fault, error,
+                                                             text):
+    catalogue = vo_catalogue("vizier", "J/synthetic/radio", bulk="xmatch")
+    vo_server.set_fault("J/synthetic/radio", fault)
+    with pytest.warns(PartialResultWarning):
+        seds = build_seds(TWO, catalogs=[catalogue], access=VOAccess())
+    reason = seds[0].meta["failures"][catalogue.name]
+    assert reason.startswith(error) and text in reason and "unexpected" not in reason   # #73

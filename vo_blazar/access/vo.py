@@ -222,13 +222,12 @@ class VOAccess(CatalogueAccess):
             # ignores its QUERY_STATUS, so an ERROR answer passed (and was cached) as valid data
             response = xmatch.query_async(cat1=positions, cat2=f"vizier:{table}", max_distance=radius,
                                           colRA1="ra_in", colDec1="dec_in", cache=False)
-            votable = parse_votable(io.BytesIO(response.content))
         except Exception as err:
+            raise _map_error(err, catalogue, url, session) from err
         try:
             votable = parse_votable(io.BytesIO(response.content))
         except Exception as err:   # as pyvo reports an unparsable answer on the TAP path
             raise _map_error(pyvo.dal.DALFormatError(cause=err, url=url), catalogue, url, session) from err
-            raise _map_error(err, catalogue, url, session) from err
         result = self._finish(catalogue, votable, url, session, maxrec=None)
         result.remove_columns([c for c in ("angDist", "ra_in", "dec_in") if c in result.colnames])
         return _index_column(result, _UPLOAD_INDEX, catalogue, url)

@@ -277,3 +277,16 @@ def test_damaged_snapshot_file_is_named(tmp_path, monkeypatch):
     reason = sed.meta["failures"]["NVSS"]
     assert f"the installed snapshot file {tmp_path / 'NVSS.ecsv.gz'} is damaged" in reason
     assert "reinstall vo_blazar" in reason
+
+
+def test_numeric_positions_file_bad_rows_and_frames(tmp_path):
+    csv = tmp_path / "pos.csv"
+    csv.write_text("name,RAJ2000,DEJ2000\na,77.35818,5.69315\nb,400,5\nc,166.11381,\nd,-1,0\n")
+    t = read_positions(csv)
+    assert t["error"][0] == "" and t["ra"][0] == pytest.approx(77.35818)
+    assert all(e.startswith("bad input: RAJ2000/DEJ2000") for e in t["error"][1:])
+    assert np.isnan(t["ra"][1:]).all()
+    gal = tmp_path / "gal.csv"
+    gal.write_text("GLON,GLAT\n195.40,-19.63\n")     # TXS 0506+056 in Galactic coordinates
+    t = read_positions(gal)
+    assert t["ra"][0] == pytest.approx(77.36, abs=0.02) and t["dec"][0] == pytest.approx(5.69, abs=0.02)

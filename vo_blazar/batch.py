@@ -65,6 +65,9 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
         ncol = next((cols[c] for c in ("name", "source", "object", "id") if c in cols), None)
         found = find_position_columns(table, required=ncol is None)   # no positions: names are resolved
         lon, lat, frame = found if found else (None, None, None)
+        if lon and table[lon].dtype.kind not in "USO" and table[lat].dtype.kind not in "USO":
+            # numeric columns at once: one SkyCoord per row cost 0.85 ms, 85 s for 100,000 rows
+            return _numeric_positions(table, ncol, lon, lat, frame)
         for k, row in enumerate(table):
             name = str(row[ncol]) if ncol else f"row {k + 1}"
             try:
@@ -94,6 +97,36 @@ def read_positions(path, *, offline: bool | None = None) -> Table:
     if not names:
         raise InputValueError(f"positions file {path} holds no positions")
     return _positions_table(names, ra, dec, errors)
+
+
+def _numeric_positions(table: Table, ncol: str | None, lon: str, lat: str, frame: str) -> Table:
+    """`read_positions` for degree (or other angle) columns, vectorised; bad rows keep their error."""
+    names = [str(v) for v in table[ncol]] if ncol else [f"row {k + 1}" for k in range(len(table))]
+    a, b = _column_degrees(table[lon]), _column_degrees(table[lat])
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(a) & np.isfinite(b) & (a >= 0) & (a < 360) & (np.abs(b) <= 90)
+    ra, dec = np.full(len(table), np.nan), np.full(len(table), np.nan)
+    if ok.any():
+        icrs = SkyCoord(a[ok], b[ok], unit="deg", frame=frame).icrs
+        ra[ok], dec[ok] = icrs.ra.deg, icrs.dec.deg
+    raw_lon, raw_lat = np.ma.asarray(table[lon]), np.ma.asarray(table[lat])
+    errors = ["" if good else f"bad input: {lon}/{lat} ({raw_lon[k]}, {raw_lat[k]}) out of range or missing"
+              for k, good in enumerate(ok)]
+    return _positions_table(names, ra, dec, errors)
+
+
+def _column_degrees(column) -> np.ndarray:
+    unit = getattr(column, "unit", None)
+    try:
+        values = np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
+    except (TypeError, ValueError) as exc:
+        raise InputValueError(f"column {column.info.name!r} cannot be read as numbers: {exc}") from exc
+    if unit in (None, u.deg):
+        return values
+    try:
+        return (values * unit).to_value(u.deg)
+    except u.UnitConversionError as exc:
+        raise InputValueError(f"column {column.info.name!r} has unit {unit}, which is not an angle") from exc
 
 
 def _read_text(path: Path) -> str:

@@ -184,7 +184,7 @@ def _from_bzcat(col: _Collector, shared: Path) -> None:
         if dec[i] < 0:
             col.add("PMN", F_BZCAT, i, ra[i], dec[i], {"flux_4850_mhz": s48[i]}, {"flux_4850_mhz": _MJY})
         elif dec[i] <= 75:
-            col.add("GB6", F_BZCAT, i, ra[i], dec[i], {"flux_6_cm": s48[i]}, {"flux_6_cm": _MJY})
+            col.add("GB6", F_BZCAT, i, ra[i], dec[i], {"Flux": s48[i]}, {"Flux": _MJY})
         elif np.isfinite(s48[i]):
             skipped_48 += 1
         col.add("PCCS2_143", F_BZCAT, i, ra[i], dec[i], {"DetFlux": s143[i]}, {"DetFlux": _MJY})
@@ -208,7 +208,7 @@ def _from_bzcat(col: _Collector, shared: Path) -> None:
         "need a 'U' in `qph`/`Qflg`, which these rows do not have)",
         "`Flux_density1.4` (mJy) -> `NVSS.S1.4` for Dec >= -40 deg, `SUMSS.St` (843 MHz) below "
         "(5BZCAT quotes SUMSS south of the NVSS limit)",
-        "`Flux_density4.8` (mJy) -> `PMN.flux_4850_mhz` for Dec < 0, `GB6.flux_6_cm` for 0 <= Dec <= 75 deg; "
+        "`Flux_density4.8` (mJy) -> `PMN.flux_4850_mhz` for Dec < 0, `GB6.Flux` for 0 <= Dec <= 75 deg; "
         f"{skipped_48} values north of +75 deg (outside both surveys) are left out",
         "`Flux_density143` (mJy) -> `PCCS2_143.DetFlux`",
         "`X-ray_flux` (ROSAT 0.1-2.4 keV, 1e-12 erg/cm2/s) -> `2RXS.count_rate` = flux / ECF with the "

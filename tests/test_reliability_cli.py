@@ -43,3 +43,18 @@ def test_train_nonpositive_threads_is_a_clear_error(no_training, tmp_path, threa
     assert main(["train", "--threads", threads, "--out", str(tmp_path)]) == 2
     assert f"--threads must be a positive number of threads, got {threads}" in capsys.readouterr().err
     assert no_training == []
+
+
+@pytest.mark.parametrize("target", [["77.35818"], ["nan", "nan"], ["inf", "5"]])
+def test_sed_lone_or_non_finite_numbers_are_not_taken_for_a_name(target, capsys):
+    assert main(["sed", *target, "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a position: expected RA and Dec, two finite numbers" in err
+    assert "not known to the offline snapshot" not in err
+
+
+def test_classify_unquoted_ra_dec_exits_2_with_the_quoting_hint(capsys):
+    assert main(["classify", "--offline", "77.35818", "5.69315", "--no-progress"]) == 2   # fe6140e: 0
+    err = capsys.readouterr().err
+    assert "none of the 2 row(s) could be read as a position" in err
+    assert 'quote it: "77.35818 5.69315"' in err

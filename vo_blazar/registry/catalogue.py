@@ -10,8 +10,8 @@ from typing import Any
 
 from astropy import units as u
 
-__all__ = ["AccessSpec", "PointSpec", "UpperLimitRule", "RowFilter", "Footprint", "SurveyLimit", "Catalogue", "WAVEBANDS",
-           "CONVERSIONS", "FOOTPRINT_KINDS"]
+__all__ = ["AccessSpec", "PointSpec", "UpperLimitRule", "RowFilter", "Footprint", "SurveyLimit",
+           "Catalogue", "WAVEBANDS", "CONVERSIONS", "FOOTPRINT_KINDS"]
 
 #: Wavebands in frequency order; every catalogue belongs to one.
 WAVEBANDS = ("radio", "mm", "ir", "optical", "uv", "xray", "gamma")

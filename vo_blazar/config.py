@@ -39,8 +39,10 @@ class Conf(_config.ConfigNamespace):
         "https://tapvizier.cds.unistra.fr/TAPVizieR/tap",
         "TAP service that answers registry entries of kind 'vizier' (VizieR table ids).",
     )
+    # CDS's current domain, astroquery's default too (astroquery/xmatch/__init__.py); the legacy
+    # u-strasbg.fr name is at best a redirect
     xmatch_url = _config.ConfigItem(
-        "https://cdsxmatch.u-strasbg.fr/xmatch/api/v1/sync",
+        "https://cdsxmatch.cds.unistra.fr/xmatch/api/v1/sync",
         "CDS XMatch endpoint used for bulk access of entries with bulk = 'xmatch'.",
     )
     cache = _config.ConfigItem(True, "Keep VO answers in the on-disk cache.")

@@ -290,3 +290,23 @@ def test_numeric_positions_file_bad_rows_and_frames(tmp_path):
     gal.write_text("GLON,GLAT\n195.40,-19.63\n")     # TXS 0506+056 in Galactic coordinates
     t = read_positions(gal)
     assert t["ra"][0] == pytest.approx(77.36, abs=0.02) and t["dec"][0] == pytest.approx(5.69, abs=0.02)
+
+
+def test_masked_is_blazar_stays_masked_through_the_batch_and_its_checkpoint(monkeypatch, tmp_path):
+    """classify masks is_blazar where the model cannot know; the batch must not turn that into
+    True (the masked constant prints as '--', and bool('--') is True)."""
+    from astropy.table import MaskedColumn
+
+    def masked_classify(coords, **kw):
+        out = fake_classify(coords, **kw)
+        out["is_blazar"] = MaskedColumn(np.ones(len(coords), bool), mask=[True] + [False] * (len(coords) - 1))
+        return out
+    monkeypatch.setattr(classifier, "classify", masked_classify)
+    ck = tmp_path / "ck.jsonl"
+    coords = SkyCoord([10.0, np.nan, 30.0], [0.0, 0.0, 0.0], unit="deg")
+    for _ in range(2):   # fresh, then entirely from the checkpoint
+        res = classify_batch(coords, checkpoint=ck, progress=False)
+        assert list(res["is_blazar"].mask) == [True, True, False]
+        assert bool(res["is_blazar"][2]) is True
+    rows = [json.loads(line) for line in ck.read_text().splitlines()[1:]]
+    assert rows[0]["is_blazar"] is None

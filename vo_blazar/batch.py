@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from astropy.table import Table
+from astropy.table import MaskedColumn, Table
 
 from .exceptions import InputTypeError, InputValueError
 from .logger import log
@@ -321,6 +321,8 @@ def _append(path: Path, lines: list[str]) -> None:
 
 
 def _jsonable(value):
+    if value is np.ma.masked:   # e.g. is_blazar where the model cannot know: null, never "--"
+        return None
     if isinstance(value, (np.floating, float)):
         return None if not np.isfinite(value) else float(value)
     if isinstance(value, (np.integer,)):
@@ -419,9 +421,11 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
                 if errors[i]:
                     rows[i] = {c: None for c in RESULT_COLUMNS} | {"ra": _jsonable(ra[i]),
                                                                    "dec": _jsonable(dec[i]),
-                                                                   "warnings": errors[i], "is_blazar": False,
+                                                                   "warnings": errors[i], "is_blazar": None,
                                                                    "n_points": 0, "n_upper_limits": 0,
                                                                    "bands": "", "model": ""}
+                    if "reliable" in rows[i]:   # not classified is not reliable (classify's rule)
+                        rows[i]["reliable"] = False
                 rows[i]["index"], rows[i]["name"] = i, names[i]
             if path is not None:
                 _append(path, [json.dumps(rows[i]) for i in chunk])
@@ -439,8 +443,10 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
             out[c] = np.array([np.nan if v is None else v for v in values], float)
         elif c in ("n_points", "n_upper_limits"):
             out[c] = np.array([0 if v is None else v for v in values], np.int64)
-        elif c == "is_blazar":
-            out[c] = np.array([bool(v) for v in values])
+        elif c == "is_blazar" or (any(isinstance(v, bool) for v in values)
+                                  and all(v is None or isinstance(v, bool) for v in values)):
+            # True/False, masked where null (no classification, or the model cannot know)
+            out[c] = MaskedColumn([bool(v) for v in values], mask=[v is None for v in values], dtype=bool)
         else:
             out[c] = np.array(["" if v is None else str(v) for v in values], dtype=str)
     out["ra"].unit = out["dec"].unit = u.deg

@@ -24,7 +24,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from vo_blazar import batch, classifier
+from vo_blazar import classifier
 from vo_blazar.atomic import atomic_path
 from vo_blazar.batch import classify_batch, read_positions
 from vo_blazar.cli import main

@@ -4,7 +4,6 @@ On fe6140e ``catalogs=["NVSS", "NVSS"]`` put the NVSS point in the SED twice (#1
 case-sensitive with no suggestion (#17), and a column unit astropy does not know gave astropy's own
 ValueError (#25).
 """
-import numpy as np
 import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord

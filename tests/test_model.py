@@ -368,10 +368,13 @@ def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
         return np.concatenate([X, level], axis=2).astype(np.float32), y, meta
 
     cards = run_training(variants=["gamma"], preset="tiny", scaling=scaling, n_folds=2, epochs=2, patience=2,
-                         out_dir=tmp_path / "models", docs_dir=tmp_path / "docs", threads=1, baselines=False,
+                         out_dir=tmp_path / "models", docs_dir=tmp_path / "docs", threads=1, baselines=True,
                          loader=loader, grid_factory=grid_factory, progress=lambda s: None)
     card = cards["gamma"]
     assert set(REQUIRED_KEYS) <= set(card)
+    # the coverage-only baseline on the augmented training inputs is measured and reported
+    assert 0.0 <= card["baseline_coverage_only_training_inputs_roc_auc"] <= 1.0
+    assert "coverage_only_training_inputs" in card["baselines"]
     C = 3 if scaling == "shape_level" else 2
     assert card["grid_size"] == L and card["scaling"]["kind"] == scaling
     assert card["model_config"]["channels"] == C and card["data"]["n_total"] == 240

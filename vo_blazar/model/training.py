@@ -194,7 +194,7 @@ class CVResult:
         return {k: mean_std([r[k] for r in rows]) for k in METRIC_KEYS} if rows else {}
 
     def baseline_summary(self, name: str, which: str = "test") -> dict[str, dict[str, float]]:
-        rows = [f.baselines[name][which] for f in self.folds if name in f.baselines]
+        rows = [f.baselines[name][which] for f in self.folds if which in f.baselines.get(name, {})]
         return {k: mean_std([r[k] for r in rows]) for k in METRIC_KEYS} if rows else {}
 
     def threshold(self) -> float:

@@ -62,9 +62,11 @@ def test_8_concurrent_classify_calls_give_the_sequential_answers(positions, monk
     monkeypatch.setattr(classifier, "get_ensemble", lambda variant: ensembles[variant])
     groups = [positions[i::8] for i in range(8)]
     sequential = [classifier.classify(g, offline=True, cache=False) for g in groups]
-    with ThreadPoolExecutor(8) as pool:
-        threaded = list(pool.map(lambda g: classifier.classify(g, offline=True, cache=False), groups))
-    for a, b in zip(sequential, threaded):
+    threaded = []
+    for _ in range(3):   # the race hit about one call in three on fe6140e: three rounds of 8
+        with ThreadPoolExecutor(8) as pool:
+            threaded += list(pool.map(lambda g: classifier.classify(g, offline=True, cache=False), groups))
+    for a, b in zip(sequential * 3, threaded):
         assert list(a["n_points"]) == list(b["n_points"])
         assert list(a["model"]) == list(b["model"])
         np.testing.assert_allclose(np.asarray(a["p_blazar"]), np.asarray(b["p_blazar"]), rtol=1e-6)

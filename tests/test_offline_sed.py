@@ -48,9 +48,16 @@ def test_optical_points_carry_their_extinction_correction(txs_sed):
     assert np.allclose(wise["correction"], 1.0, atol=0.02)
 
 
-def test_empty_sky_gives_an_empty_sed_not_an_error():
+def test_empty_sky_gives_only_survey_limits_not_an_error():
+    from vo_blazar.sed.survey_limits import is_survey_limit
+
     sed = build_sed(SkyCoord(200.0, -85.0, unit="deg"), offline=True)
-    assert len(sed) == 0 and sed.meta["failures"] == {}
+    assert sed.meta["failures"] == {}
+    # no catalogue has a source there; the complete all-sky surveys (|b| > 10) say so with their limits
+    assert len(sed) == 17 and sed["upper_limit"].all() and is_survey_limit(sed["band"]).all()
+    assert set(sed["catalog"]) == {"4FGL-DR4", "3FHL", "2FHL", "PCCS2_030"}
+    partial = build_sed(SkyCoord(200.0, -85.0, unit="deg"), offline=True, catalogs=["NVSS", "AllWISE"])
+    assert len(partial) == 0        # absence from a partial slice stays absence
 
 
 def test_environment_variable_switches_offline(monkeypatch):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -37,9 +37,12 @@ def atomic_path(path: str | os.PathLike, *, overwrite: bool = True) -> Iterator[
     On an exception the temporary file is removed and ``path`` is left as it was.
     """
     path = check_writable(path, overwrite=overwrite)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
+    # a unique name opened exclusively, not mkstemp: the result gets the mode a plain open() gives
+    # (umask), not mkstemp's private 0600; a replaced file keeps its own mode
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}{path.suffix or '.tmp'}")
+    open(tmp, "xb").close()
+    if path.exists():
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
     try:
         yield tmp
         with open(tmp, "rb+") as fh:   # on disk before it takes the real name

@@ -215,7 +215,9 @@ def _run_options(radius, gamma, offline, catalogs) -> dict:
     cards = {v: (sha256_of(MODELS_DIR / v / CARD_NAME) if (MODELS_DIR / v / CARD_NAME).is_file() else None)
              for v in VARIANTS}
     return {"radius_arcsec": round(float(check_radius(radius).to_value(u.arcsec)), 9),
-            "catalogs": [c.name for c in chosen], "offline": offline_mode(offline),
+            # "all" (with the registry version) rather than 33 names in a mismatch message
+            "catalogs": "all" if catalogs is None else [c.name for c in chosen],
+            "offline": offline_mode(offline),
             "gamma": gamma, "registry_version": registry.version, "model_cards_sha256": cards}
 
 

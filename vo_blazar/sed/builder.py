@@ -299,7 +299,8 @@ def _failure_line(failures: dict[str, str]) -> str:
     """The failed catalogues in one short line: each with its error class, the full messages kept
     in ``sed.meta["failures"]`` (31 catalogues failing without network made a 14,000-character line)."""
     if len(failures) <= 2:
-        return "failed catalogues: " + "; ".join(f"{k} ({v})" for k, v in sorted(failures.items()))
+        short = {k: v if len(v) <= 200 else v[:200] + "..." for k, v in failures.items()}
+        return "failed catalogues: " + "; ".join(f"{k} ({v})" for k, v in sorted(short.items()))
     by_kind: dict[str, list[str]] = {}
     for name, reason in sorted(failures.items()):
         by_kind.setdefault(reason.split(":")[0], []).append(name)

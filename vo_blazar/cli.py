@@ -3,7 +3,9 @@
 Subcommands: ``sed`` (build one SED), ``classify`` (one or many positions), ``demo`` (the main job
 on the offline snapshot), ``train`` (cross-validated training), ``candidates`` (X-ray x radio search).
 Errors that are the user's (bad coordinates, unknown names, unknown catalogues) print one clear line
-and exit with status 2; anything else is a bug and shows its traceback.
+and exit with status 2; anything else is a bug and shows its traceback. A ``sed`` or ``classify`` run
+in which no row got any photometry because catalogues failed (e.g. no network) exits with status 3,
+one line per failed catalogue (see docs/reliability.rst).
 """
 from __future__ import annotations
 

@@ -3,11 +3,14 @@
 Prints figures and ratios (never asserts timings):
 
 * median latency of ``vo_blazar.classify(coord, offline=True)`` for one source already in the
-  cache (its SED kept by ``vo_blazar.access.cache.sed_memory``), vs the bare Keras call of the
-  fold models on the same encoded input; and the same source with the SED memory emptied before
+  cache (its SED kept by ``vo_blazar.access.cache.sed_memory``), vs the bare call of the
+  fold ensemble (ONNX Runtime by default, see vo_blazar.model.runtime) on the same encoded input;
+  and the same source with the SED memory emptied before
   every call (catalogue queries answered by the in-memory snapshot, photometry redone);
-* ``classify_sed`` throughput on 10,000 real SEDs from the shipped archive, vs the bare Keras
+* ``classify_sed`` throughput on 10,000 real SEDs from the shipped archive, vs the bare ensemble
   predict of the same encoded arrays.
+
+Cold start (fresh processes) is benchmarks/bench_coldstart.py.
 
 Goals (issue 6): one cached source < 100 ms; >= 5,000 SEDs/s on 2 cores.
 Run: .venv/bin/python benchmarks/bench_classify.py
@@ -75,7 +78,7 @@ def main() -> None:
             e.predict(Xv)
             bare_dt += time.perf_counter() - t0
     print(f"classify_sed on {len(seds)} SEDs: {len(seds) / dt:,.0f} SEDs/s "
-          f"(bare Keras predict {len(seds) / bare_dt:,.0f} SEDs/s; overhead ratio {dt / bare_dt:.2f}x)"
+          f"(bare {e.runtime} predict {len(seds) / bare_dt:,.0f} SEDs/s; overhead ratio {dt / bare_dt:.2f}x)"
           f"  goal >= 5,000 SEDs/s")
 
 

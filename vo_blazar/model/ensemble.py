@@ -190,7 +190,7 @@ class Ensemble:
                       calibrated: bool = True) -> np.ndarray:
         """Per-fold probabilities, shape (n_folds, N): calibrated if the card says so, unless
         ``calibrated=False`` asks for the networks' raw outputs (what the card's per-fold metrics use).
-        ``batch_size`` defaults to what suits the runtime (4096 for Keras, 512 for ONNX Runtime)."""
+        ``batch_size`` defaults to what suits the runtime (4096 for Keras, 256 for ONNX Runtime)."""
         X = np.asarray(X, dtype=np.float32)
         if X.ndim == 2:
             X = X[None]

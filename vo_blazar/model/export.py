@@ -28,7 +28,7 @@ from ..exceptions import ModelError
 from ..jsonfile import read_json
 from .runtime import MANIFEST_FORMAT, MANIFEST_NAME, ONNX_NAME
 
-__all__ = ["export_onnx", "main", "OPSET", "TOLERANCE"]
+__all__ = ["export_onnx", "fuse_conv_blocks", "main", "OPSET", "TOLERANCE"]
 
 OPSET = 17            # ONNX Runtime >= 1.13 runs it
 TOLERANCE = 1e-5      # largest |p_onnx - p_keras| accepted, per fold
@@ -47,6 +47,72 @@ def _check_inputs(shape: tuple[int, int], n: int, seed: int) -> np.ndarray:
         else:
             X[..., c] = np.where(present, 0.01 + 0.99 * rng.random((n, shape[0])), 0.0)
     return X
+
+
+def _initialiser(graph, name: str):
+    from onnx import numpy_helper
+    for init in graph.initializer:
+        if init.name == name:
+            return numpy_helper.to_array(init)
+    return None
+
+
+def fuse_conv_blocks(model) -> int:
+    """Fold each Conv1D block's bias into its ONNX ``Conv`` and drop the reshapes around its activation.
+
+    tf2onnx writes a Keras ``Conv1D`` as ``Conv`` (2-D, height 1) -> ``Squeeze`` -> ``Add`` (bias) ->
+    activation -> ``Unsqueeze`` (-> ``MaxPool``). With the bias inside the ``Conv`` and the activation
+    on the 4-D tensor, ONNX Runtime fuses Conv + bias + activation into one kernel: about twice the
+    throughput of the ensemble on a CPU, with the same arithmetic (outputs identical to float32).
+    Returns the number of blocks rewritten; anything not of exactly this shape is left as it is.
+    """
+    from onnx import numpy_helper
+
+    g = model.graph
+    graph_outputs = {o.name for o in g.output}
+
+    def only_consumer(name: str):
+        users = [n for n in g.node if name in n.input]
+        return users[0] if len(users) == 1 and name not in graph_outputs else None
+
+    def axes(node) -> list | None:
+        value = _initialiser(g, node.input[1]) if len(node.input) > 1 else None
+        return None if value is None else value.tolist()
+
+    removed, n = set(), 0
+    for conv in [c for c in g.node if c.op_type == "Conv" and len(c.input) == 2]:
+        weight = _initialiser(g, conv.input[1])
+        squeeze = only_consumer(conv.output[0])
+        if weight is None or squeeze is None or squeeze.op_type != "Squeeze" or axes(squeeze) != [2]:
+            continue
+        add = only_consumer(squeeze.output[0])
+        if add is None or add.op_type != "Add":
+            continue
+        other = [i for i in add.input if i != squeeze.output[0]]
+        bias = _initialiser(g, other[0]) if len(other) == 1 else None
+        n_out = weight.shape[0]
+        if bias is None or bias.shape not in ((1, n_out, 1), (n_out, 1)):   # per output channel only
+            continue
+        act = only_consumer(add.output[0])
+        if act is None or act.op_type not in ("Tanh", "Relu", "Sigmoid"):
+            continue
+        unsqueeze = only_consumer(act.output[0])
+        if unsqueeze is None or unsqueeze.op_type != "Unsqueeze" or axes(unsqueeze) != [2]:
+            continue
+        b = numpy_helper.from_array(bias.reshape(n_out).astype(np.float32), f"{conv.name}/bias")
+        g.initializer.append(b)
+        conv.input.append(b.name)
+        act.input[0] = conv.output[0]
+        for node in g.node:
+            for k, name in enumerate(node.input):
+                if name == unsqueeze.output[0]:
+                    node.input[k] = act.output[0]
+        removed.update((squeeze.name, add.name, unsqueeze.name))
+        n += 1
+    keep = [node for node in g.node if node.name not in removed]   # names: tf2onnx's are unique
+    del g.node[:]
+    g.node.extend(keep)
+    return n
 
 
 def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int = 0) -> dict[str, Any]:
@@ -103,11 +169,13 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
         frozen, name=f"vo_blazar_{card.get('variant', 'ensemble')}", input_names=inputs,
         output_names=outputs, opset=OPSET,
         tensors_to_rename={inputs[0]: INPUT_NAME, outputs[0]: OUTPUT_NAME})
-    data = proto.SerializeToString()
+    n_fused = fuse_conv_blocks(proto)
     onnx.checker.check_model(proto)
+    data = proto.SerializeToString()
 
     X = _check_inputs(shape, n_check, seed)
-    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
+    from .runtime import session_options
+    session = ort.InferenceSession(data, session_options(), providers=["CPUExecutionProvider"])
     got = np.concatenate([session.run(None, {INPUT_NAME: X[i:i + 512]})[0] for i in range(0, len(X), 512)])
     want = folds(X)
     diff = float(np.abs(got - want).max())
@@ -130,6 +198,7 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
         "n_folds": len(models),
         "source_weights": [{"file": w["file"], "sha256": w.get("sha256")} for w in card["weights"]],
         "seen_cells": [bool(v) for v in seen],
+        "conv_blocks_fused": n_fused,
         "check": {"n_inputs": n_check, "seed": seed, "max_abs_diff": diff},
         "exported_with": {"tensorflow": tf.__version__, "keras": keras.__version__,
                           "tf2onnx": tf2onnx.__version__, "onnx": onnx.__version__,

@@ -26,8 +26,8 @@ import numpy as np
 from ..exceptions import ModelError
 from ..jsonfile import read_json
 
-__all__ = ["OnnxFolds", "KerasFolds", "load_onnx_folds", "read_manifest", "session_options", "onnxruntime_available",
-           "keras_available", "MANIFEST_NAME", "MANIFEST_FORMAT", "ONNX_NAME", "RUNTIMES",
+__all__ = ["OnnxFolds", "KerasFolds", "load_onnx_folds", "read_manifest", "session_options",
+           "onnxruntime_available", "keras_available", "MANIFEST_NAME", "MANIFEST_FORMAT", "ONNX_NAME", "RUNTIMES",
            "EXPORT_COMMAND", "StaleExportError"]
 
 MANIFEST_NAME = "onnx_manifest.json"

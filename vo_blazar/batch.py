@@ -118,7 +118,11 @@ def _numeric_positions(table: Table, ncol: str | None, lon: str, lat: str, frame
 def _column_degrees(column) -> np.ndarray:
     unit = getattr(column, "unit", None)
     try:
-        values = np.ma.filled(np.ma.asarray(column, dtype=float), np.nan)
+        if isinstance(column, u.Quantity):   # a QTable column, possibly a MaskedQuantity
+            values = np.array(getattr(column, "unmasked", column).value, dtype=float)
+            values[np.broadcast_to(np.asarray(getattr(column, "mask", False), bool), values.shape)] = np.nan
+        else:
+            values = np.asarray(np.ma.filled(np.ma.asarray(column, dtype=float), np.nan), dtype=float)
     except (TypeError, ValueError) as exc:
         raise InputValueError(f"column {column.info.name!r} cannot be read as numbers: {exc}") from exc
     if unit in (None, u.deg):
@@ -178,19 +182,11 @@ def _table_degrees(positions: Table) -> tuple[np.ndarray, np.ndarray]:
         lon, lat, frame = "ra", "dec", "icrs"
     else:
         lon, lat, frame = find_position_columns(positions)
-    values = []
     for name in (lon, lat):
-        col = positions[name]
-        if getattr(col, "dtype", np.dtype(float)).kind in "USO":
+        if getattr(positions[name], "dtype", np.dtype(float)).kind in "USO":
             raise InputValueError(f"column {name!r} holds text; classify_batch takes degrees "
                                   "(read sexagesimal text files with read_positions)")
-        unit = getattr(col, "unit", None)
-        data = np.ma.filled(np.ma.asarray(getattr(col, "value", col), dtype=float), np.nan)
-        try:
-            values.append(data if unit in (None, u.deg) else (data * unit).to_value(u.deg))
-        except u.UnitConversionError as exc:
-            raise InputValueError(f"column {name!r} has unit {unit}, which is not an angle") from exc
-    a, b = values
+    a, b = _column_degrees(positions[lon]), _column_degrees(positions[lat])
     if frame == "galactic":
         ok = np.isfinite(a) & np.isfinite(b) & (np.abs(b) <= 90)
         ra, dec = np.full(a.shape, np.nan), np.full(a.shape, np.nan)
@@ -234,10 +230,6 @@ def _read_header(path: Path, first: bytes) -> dict:
     if not isinstance(header, dict) or "positions" not in header or "version" not in header:
         raise _not_a_checkpoint(path, f"its first line is {first[:60]!r}")
     return header
-
-
-def _describe_options(options: dict) -> str:
-    return ", ".join(f"{k} {v!r}" for k, v in options.items())
 
 
 def _read_checkpoint(path: Path, key: str, options: dict) -> dict[int, dict]:

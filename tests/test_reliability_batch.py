@@ -316,6 +316,6 @@ def test_batch_table_in_hourangle_and_masked_positions(fake):
     from astropy.table import MaskedColumn, QTable
     res = classify_batch(QTable({"ra": [5.157212] * u.hourangle, "dec": [5.69315] * u.deg}), progress=False)
     assert res["ra"][0] == pytest.approx(77.35818, abs=1e-5)
-    res = classify_batch(Table({"ra": MaskedColumn([77.35818, 10.0], mask=[False, True]), "dec": [5.69, 5.0]}),
-                         progress=False)
+    res = classify_batch(Table({"ra": MaskedColumn([77.35818, 10.0], mask=[False, True]),
+                                "dec": [5.69, 5.0]}), progress=False)
     assert res["warnings"][1].startswith("bad input: position (nan, 5.0)") and np.isfinite(res["p_blazar"][0])

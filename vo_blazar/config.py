@@ -24,7 +24,9 @@ class Conf(_config.ConfigNamespace):
     default_radius_arcsec = _config.ConfigItem(
         15.0, "Default cone-search radius in arcsec (catalogue entries may override it)."
     )
-    timeout = _config.ConfigItem(30.0, "Per-catalogue request timeout in seconds.")
+    timeout = _config.ConfigItem(
+        30.0, "Seconds for each request attempt to a catalogue service, from connecting to the last "
+              "byte of the answer (a wall-clock deadline, so a service that trickles data is cut off).")
     max_retries = _config.ConfigItem(
         3, "How many times a failed request is retried (HTTP 429/5xx, timeouts)."
     )

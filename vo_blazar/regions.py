@@ -290,6 +290,8 @@ def write_regions(regions: Regions | Region | list, path: str | Path, *, format:
     # radii stay in deg with 8 decimals (36 microarcsec): regions' own CRTF reader cannot parse the
     # arcsec (") unit its writer offers
     kwargs = {"coordsys": "icrs", "fmt": ".8f"} if format == "crtf" else {}
-    regions.write(path, format=format, overwrite=overwrite, **kwargs)
+    from .atomic import atomic_path
+    with atomic_path(path) as tmp:   # complete or absent, like the other outputs
+        regions.write(tmp, format=format, overwrite=True, **kwargs)
     log.debug(f"wrote {len(regions)} region(s) to {path} ({format})")   # the CLI says it once
     return path

@@ -218,7 +218,7 @@ def session_options():
     options.intra_op_num_threads = INTRA_OP_THREADS
     options.inter_op_num_threads = 1
     # denormal floats as zero, as TensorFlow does on CPUs: the LSTM's tiny activations otherwise
-    # run through the processor's slow path (2-3x slower on archive SEDs, measured)
+    # run through the processor's slow path (up to 2x slower on archive SEDs, measured)
     options.add_session_config_entry("session.set_denormal_as_zero", "1")
     return options
 

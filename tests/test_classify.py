@@ -68,7 +68,7 @@ def test_variant_follows_the_data_and_rows_keep_order(ensembles):
     assert res["threshold"].tolist() == [0.5, 0.5]
     # the decision at the threshold; masked here because untrained test models saw no training SED,
     # so every SED is outside their training range (reliable False, the reason given)
-    assert res["is_blazar"].data.tolist() == (res["p_blazar"] >= 0.5).tolist()
+    assert np.ma.getdata(res["is_blazar"]).tolist() == (res["p_blazar"] >= 0.5).tolist()
     assert res["is_blazar"].mask.all() and not res["reliable"].any()
     assert all(r.startswith("outside the training range") for r in res["reliability"])
     assert res["ra"].quantity.to_value(u.deg).tolist() == [10.0, 30.0]

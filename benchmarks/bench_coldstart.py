@@ -131,7 +131,8 @@ def main(argv=None) -> None:
     parts = [_run(_BREAKDOWN.format(**fmt)) for _ in range(args.repeat)]
     keys = ("import", "snapshot", "models", "first_prediction")
     total = sum(_median(parts, k) for k in keys)
-    print(f"first offline classify of {NAME}, step by step ({parts[0]['runtime']}, {parts[0]['model']} model): "
+    print(f"first offline classify of {NAME}, step by step "
+          f"({parts[0]['runtime']}, {parts[0]['model']} model): "
           + ", ".join(f"{k.replace('_', ' ')} {_median(parts, k):.2f} s" for k in keys)
           + f"; sum {total:.2f} s")
 

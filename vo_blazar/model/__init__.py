@@ -5,7 +5,8 @@ evaluation, baselines, and the shipped fold ensembles with their model cards.
 >>> ens = load_ensemble("gamma")                           # doctest: +SKIP
 >>> mean, std = ens.predict(ens.grid.encode_many(seds))    # doctest: +SKIP
 
-Keras/TensorFlow are imported only when a network is built or loaded.
+Keras/TensorFlow (the ``train`` extra) are imported only when a network is built, trained or loaded
+with ``runtime="keras"``; the shipped ensembles run on ONNX Runtime (`vo_blazar.model.runtime`).
 """
 import os
 from importlib import import_module

@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
-from astropy.table import Table
+from astropy.table import Table, vstack
 
 from ..access.base import INDEX_COLUMN, CatalogueAccess
 from ..access.cache import sed_memory
@@ -21,6 +21,7 @@ from ..config import conf, offline_mode
 from ..exceptions import InputTypeError, InputValueError, PartialResultWarning
 from ..logger import log
 from ..registry.catalogue import Catalogue
+from .survey_limits import survey_limit_points
 from .table import stack_seds
 
 __all__ = ["build_sed", "build_seds", "check_coordinates", "check_radius", "default_access"]
@@ -244,9 +245,6 @@ def _catalogue_points(catalogue: Catalogue, rows: Table, targets: SkyCoord, radi
 def _points_and_limits(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: u.Quantity):
     """`_catalogue_points` plus the survey-limit upper limits of the targets the catalogue missed
     inside its footprint (`vo_blazar.sed.survey_limits`); ``None`` when there is neither."""
-    from astropy.table import vstack
-
-    from .survey_limits import survey_limit_points
     points = _catalogue_points(catalogue, rows, targets, radius)
     if catalogue.footprint is None:
         return points

@@ -84,3 +84,15 @@ def test_reliability_survives_writing(ensembles, tmp_path):
     back = Table.read(tmp_path / "out.ecsv")
     assert back["reliable"].tolist() == [False, True]
     assert back["is_blazar"].mask.tolist() == [True, False]
+
+
+def test_fold_models_that_disagree_are_not_reliable(ensembles, monkeypatch):
+    e = ensembles["nogamma"]
+
+    def predict(X, **kw):      # synthetic fold outputs: the two folds say 0.1 and 0.9
+        n = len(X)
+        return np.full(n, 0.5), np.full(n, 0.4)
+    monkeypatch.setattr(e, "predict", predict)
+    r = classify_sed([synthetic_sed(*RADIO_TO_XRAY)], ensembles=ensembles)
+    assert not r["reliable"][0] and "the fold models disagree (spread 0.40)" in r["reliability"][0]
+    assert r["is_blazar"].mask[0] and r["p_blazar"][0] == 0.5

@@ -22,7 +22,8 @@ from .sed import build_seds
 from .sed.builder import check_coordinates
 
 __all__ = ["classify", "classify_sed", "ClassificationResult", "get_ensemble", "GAMMA_LOG_NU",
-           "MIN_POINTS", "MIN_RELIABLE_DETECTIONS", "MIN_PATTERN_SEDS", "RESULT_COLUMNS", "waveband_coverage"]
+           "MIN_POINTS", "MIN_RELIABLE_DETECTIONS", "MIN_PATTERN_SEDS", "MAX_RELIABLE_SPREAD", "RESULT_COLUMNS",
+           "waveband_coverage"]
 
 #: Fewer detected points than this and the row carries a "sparse" warning.
 MIN_POINTS = 4
@@ -30,6 +31,8 @@ MIN_POINTS = 4
 MIN_RELIABLE_DETECTIONS = 2
 #: A coverage pattern (set of wavebands) seen for fewer training SEDs than this is not reliable.
 MIN_PATTERN_SEDS = 10
+#: Fold models that disagree more than this (standard deviation of their p_blazar) cannot know.
+MAX_RELIABLE_SPREAD = 0.25
 RESULT_COLUMNS = ("ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "reliable", "reliability",
                   "threshold", "model", "n_points", "n_upper_limits", "bands", "warnings")
 _WAVEBAND_EDGES = [  # log10(nu/Hz) upper edges, in order; used to name the bands covered
@@ -275,6 +278,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                 unreliable_[i].append(f"{n_on_grid_detected[i]} detection on the model grid")
             if unusual[k]:
                 unreliable_[i].append(f"outside the training range ({unusual[k]})")
+            if std[k] > MAX_RELIABLE_SPREAD:
+                unreliable_[i].append(f"the fold models disagree (spread {std[k]:.2f})")
             seen = patterns.get(bands[i], 0) if patterns is not None else None
             if seen is not None and seen < MIN_PATTERN_SEDS:
                 unreliable_[i].append(f"coverage {bands[i]!r} seen for {seen} training SEDs only")
@@ -314,7 +319,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
     result["is_blazar"].description = "p_blazar >= threshold; masked where reliable is False"
     result["reliable"].description = ("False where the model cannot know: not classified, fewer than "
                                       f"{MIN_RELIABLE_DETECTIONS} detections on its grid, an SED outside the "
-                                      "training range, or a coverage pattern (almost) absent from training")
+                                      "training range, a coverage pattern (almost) absent from training, "
+                                      f"or fold models that disagree (spread > {MAX_RELIABLE_SPREAD})")
     result["p_blazar"].description = "fold-ensemble mean probability of being a blazar"
     result["p_blazar_std"].description = "standard deviation of p_blazar over the fold models"
     result["model"].description = "network variant: gamma (trained with gamma rays) or nogamma"

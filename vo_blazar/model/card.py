@@ -316,8 +316,11 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                          str(r["n_reliable"]), pct(r["correct_reliable"]), r["coverage"]] for r in pops]), ""]
         if rel:
             out += ["Reliable and unreliable rows (same routing, out of fold): ``reliable = False`` where "
-                    "the SED has fewer than two detections on the grid, lies outside the training range, or "
-                    "shows a coverage pattern seen for fewer than ten training SEDs.", "",
+                    "the SED has fewer than two detections on the grid, lies outside the training range, "
+                    "shows a coverage pattern seen for fewer than ten training SEDs, or its fold models "
+                    "disagree (standard deviation of their p_blazar above 0.25; measured here over all ten "
+                    "folds, nine of which trained on the source, so fewer training sources are flagged "
+                    "than new ones would be).", "",
                     _table(["rows", "n", "blazars", "blazars correct %", "non-blazars",
                             "non-blazars correct %"],
                            [[k, str(v["n"]), str(v["n_blazar"]), pct(v["accuracy_blazar"]),

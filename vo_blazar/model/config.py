@@ -135,6 +135,9 @@ class TrainingConfig:
         Probability that a training SED is seen, in an epoch, with only the grid cells that a
         random SED of the other class also fills (`vo_blazar.model.augmentation.coverage_transplant`):
         band presence that comes from which list a source was taken from stops deciding the label.
+    gamma_negative_weight : float
+        Sample weight of the non-blazars with a gamma-ray detection (radio galaxies, Seyferts and
+        starbursts seen by Fermi-LAT, a few dozen against thousands of gamma-ray blazars).
     """
 
     n_folds: int = 10
@@ -149,6 +152,7 @@ class TrainingConfig:
     shared_copies: int = 2
     coverage_balance: bool = False
     coverage_transplant: float = 1.0
+    gamma_negative_weight: float = 5.0
 
     def __post_init__(self):
         if int(self.n_folds) < 2:
@@ -159,6 +163,8 @@ class TrainingConfig:
             v = float(getattr(self, name))
             if not 0.0 <= v < 1.0:
                 raise InputValueError(f"{name} must be in [0, 1), got {v!r}")
+        if not float(self.gamma_negative_weight) > 0:
+            raise InputValueError(f"gamma_negative_weight must be > 0, got {self.gamma_negative_weight!r}")
         if not 0.0 <= float(self.coverage_transplant) <= 1.0:
             raise InputValueError(f"coverage_transplant must be in [0, 1], got {self.coverage_transplant!r}")
         if int(self.epochs) < 1 or int(self.batch_size) < 1:

@@ -159,7 +159,8 @@ def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
                 has &= np.bincount(src[cats == name], minlength=len(t.sources)) > 0
         use = np.flatnonzero(has & (t.fold_of >= 0))
         p_raw_folds = t.ensemble.predict_folds(X[use], calibrated=False)
-        p = _out_of_fold(t.ensemble.calibrate_folds(p_raw_folds), t.fold_of[use])
+        p_cal_folds = t.ensemble.calibrate_folds(p_raw_folds)
+        p = _out_of_fold(p_cal_folds, t.fold_of[use])
         if view == "as catalogued":
             # the card's per-fold AUC is of the raw outputs: calibration can saturate confident
             # predictions to ties at 1.0 and shift the AUC by more than float noise
@@ -175,8 +176,9 @@ def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
         # to the gamma model
         detected = ~np.asarray(t.points["upper_limit"], bool)
         has_gamma = np.bincount(src[keep & detected & (t.lognu > GAMMA_LOG_NU)], minlength=len(t.sources)) > 0
+        # the spread of all folds (nine of which trained on the source: smaller than for a new one)
         out[view] = {"use": use, "p": p, "is_blazar": p >= thresholds[t.fold_of[use]],
-                     "has_gamma": has_gamma}
+                     "has_gamma": has_gamma, "spread": p_cal_folds.std(axis=0)}
     return out
 
 
@@ -369,9 +371,13 @@ def coverage_pattern_counts(t: _Trained) -> dict[str, int]:
     return {str(b): int(k) for b, k in zip(names, n)}
 
 
-def _reliability(t: _Trained, patterns: dict[str, int]) -> tuple[np.ndarray, list[str]]:
-    """Per source, as `vo_blazar.classify_sed` decides it: reliable?, and its coverage pattern."""
-    from ..classifier import MIN_PATTERN_SEDS, MIN_RELIABLE_DETECTIONS, waveband_coverage
+def _reliability(t: _Trained, patterns: dict[str, int], view: dict[str, np.ndarray]
+                 ) -> tuple[np.ndarray, list[str]]:
+    """Per source, as `vo_blazar.classify_sed` decides it: reliable?, and its coverage pattern.
+
+    ``view`` is the "as catalogued" entry of `_view_predictions` (the fold spread of its sources).
+    """
+    from ..classifier import MAX_RELIABLE_SPREAD, MIN_PATTERN_SEDS, MIN_RELIABLE_DETECTIONS, waveband_coverage
 
     src = np.asarray(t.points["source"])
     _, bands = waveband_coverage(t.lognu, src, len(t.sources))
@@ -380,7 +386,10 @@ def _reliability(t: _Trained, patterns: dict[str, int]) -> tuple[np.ndarray, lis
     n_det = np.bincount(src[det], minlength=len(t.sources))
     unusual = np.array([bool(x) for x in t.ensemble.unusual_cells(t.X)])
     seen = np.array([patterns.get(b, 0) for b in bands])
-    return (n_det >= MIN_RELIABLE_DETECTIONS) & ~unusual & (seen >= MIN_PATTERN_SEDS), bands
+    spread = np.zeros(len(t.sources))
+    spread[view["use"]] = view["spread"]
+    return ((n_det >= MIN_RELIABLE_DETECTIONS) & ~unusual & (seen >= MIN_PATTERN_SEDS)
+            & (spread <= MAX_RELIABLE_SPREAD)), bands
 
 
 def population_table(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict]) -> dict[str, Any]:
@@ -399,7 +408,7 @@ def population_table(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict
     answered = np.zeros(n, bool)
     bands: list[str] = [""] * n
     for t, v, gamma_model in ((tn, pn["as catalogued"], False), (tg, pg["as catalogued"], True)):
-        ok, b = _reliability(t, t.ensemble.card.get("coverage_patterns") or coverage_pattern_counts(t))
+        ok, b = _reliability(t, t.ensemble.card.get("coverage_patterns") or coverage_pattern_counts(t), v)
         route = v["has_gamma"][v["use"]] == gamma_model
         rows = v["use"][route]
         p[rows], is_blazar[rows], reliable[rows], answered[rows] = v["p"][route], v["is_blazar"][route], \

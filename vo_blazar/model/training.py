@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from ..exceptions import InputValueError
+from ..grid.frequency_grid import GAMMA_LOG_NU
 from ..grid.scaling import SHAPE_KINDS, flux_channels
 from ..logger import log
 from .augmentation import (band_dropout, coverage_patterns, coverage_transplant, coverage_weights,
@@ -29,6 +30,7 @@ from .network import build_model, input_statistics, set_seed
 from .saliency import gradient_saliency
 
 __all__ = ["FoldResult", "CVResult", "train_network", "cross_validate", "check_arrays", "training_inputs",
+           "gamma_negative_weights",
            "configure_threads", "save_for_shipping"]
 
 METRIC_KEYS = ("roc_auc", "pr_auc", "accuracy_blazar", "accuracy_nonblazar", "ece")
@@ -73,6 +75,19 @@ def check_arrays(X, y, grid_size: int | None = None,
     return X, y.astype(np.int64)
 
 
+def gamma_negative_weights(X, y, log_nu, weight: float, missing_value: float = 0.0) -> np.ndarray:
+    """Sample weights: ``weight`` for non-blazars with a gamma-ray *detection*, 1 for the rest.
+
+    Radio galaxies, Seyferts and starbursts seen by Fermi-LAT are a few dozen SEDs among thousands
+    of gamma-ray blazars; unweighted, "a gamma-ray detection" alone decides and every one of them is
+    called a blazar.
+    """
+    gamma = np.asarray(log_nu) > GAMMA_LOG_NU
+    detected = (X[..., 0] > missing_value) & (X[..., 1] < 0.5)
+    hit = (np.asarray(y) == 0) & detected[:, gamma].any(axis=1)
+    return np.where(hit, float(weight), 1.0)
+
+
 def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, training: TrainingConfig,
                   log_nu: np.ndarray, scaling_kind: str = "absolute", missing_value: float = 0.0,
                   floor: float = 0.01, shared_cells: np.ndarray | None = None, seed: int | None = None,
@@ -109,6 +124,9 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
     weights = None
     if training.coverage_balance:
         weights = coverage_weights(coverage_patterns(X_train, log_nu, missing_value), y_train)
+    if training.gamma_negative_weight != 1.0:
+        weights = (np.ones(len(y_train)) if weights is None else weights) * gamma_negative_weights(
+            X_train, y_train, log_nu, training.gamma_negative_weight, missing_value)
     yf_train = np.asarray(y_train, dtype=np.float32)
     yf_val = np.asarray(y_val, dtype=np.float32)
     hist: dict[str, Any] = {"loss": [], "val_loss": [], "epoch_seconds": []}

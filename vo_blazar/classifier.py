@@ -32,7 +32,7 @@ MIN_RELIABLE_DETECTIONS = 2
 #: A coverage pattern (set of wavebands) seen for fewer training SEDs than this is not reliable.
 MIN_PATTERN_SEDS = 10
 #: Fold models that disagree more than this (standard deviation of their p_blazar) cannot know.
-MAX_RELIABLE_SPREAD = 0.25
+MAX_RELIABLE_SPREAD = 0.3
 RESULT_COLUMNS = ("ra", "dec", "p_blazar", "p_blazar_std", "is_blazar", "reliable", "reliability",
                   "threshold", "model", "n_points", "n_upper_limits", "bands", "warnings")
 _WAVEBAND_EDGES = [  # log10(nu/Hz) upper edges, in order; used to name the bands covered

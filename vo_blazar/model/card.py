@@ -318,7 +318,7 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
             out += ["Reliable and unreliable rows (same routing, out of fold): ``reliable = False`` where "
                     "the SED has fewer than two detections on the grid, lies outside the training range, "
                     "shows a coverage pattern seen for fewer than ten training SEDs, or its fold models "
-                    "disagree (standard deviation of their p_blazar above 0.25; measured here over all ten "
+                    "disagree (standard deviation of their p_blazar above 0.3; measured here over all ten "
                     "folds, nine of which trained on the source, so fewer training sources are flagged "
                     "than new ones would be).", "",
                     _table(["rows", "n", "blazars", "blazars correct %", "non-blazars",

@@ -96,3 +96,25 @@ def test_fold_models_that_disagree_are_not_reliable(ensembles, monkeypatch):
     r = classify_sed([synthetic_sed(*RADIO_TO_XRAY)], ensembles=ensembles)
     assert not r["reliable"][0] and "the fold models disagree (spread 0.40)" in r["reliability"][0]
     assert r["is_blazar"].mask[0] and r["p_blazar"][0] == 0.5
+
+
+@pytest.mark.parametrize("edit, message", [
+    ({"threshold": "abc"}, "threshold must be a number in \\[0, 1\\], got 'abc'"),
+    ({"weights": [{"file": "fold_00.keras"}]}, "lists 1 fold weight files but 10 calibrations"),
+])
+def test_bad_model_card_is_named_in_a_clear_error(tmp_path, edit, message):
+    # probe cases 106/107: a hand-edited card gave a bare ValueError or an error naming no file
+    import json
+    import shutil
+
+    from vo_blazar.exceptions import ModelError
+    from vo_blazar.model.ensemble import MODELS_DIR, load_ensemble
+
+    folder = tmp_path / "gamma"
+    shutil.copytree(MODELS_DIR / "gamma", folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    card.update(edit)
+    (folder / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match=message) as info:
+        load_ensemble("gamma", directory=folder)
+    assert str(folder / "model_card.json") in str(info.value)

@@ -87,7 +87,7 @@ def _print_sed(sed) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="vo-blazar", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="vo-blazar", description=__doc__.splitlines()[0].replace("``", ""))
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("sed", help="build the SED of one source")

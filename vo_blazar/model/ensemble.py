@@ -276,6 +276,7 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
         card["threshold"]
     except (KeyError, TypeError) as exc:
         raise ModelError(f"model card {card_path} lacks required entry {exc}") from exc
+    _check_card(card, card_path)
     grid = FrequencyGrid.load(directory / card.get("grid_file", GRID_NAME))
     if len(grid) != int(config["grid_size"]):
         raise ModelError(f"{directory}: grid has {len(grid)} cells but the model card says "
@@ -294,6 +295,25 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
         models.append(m)
     log.debug(f"loaded {len(models)} Keras fold models from {directory}")
     return Ensemble(models, grid, card)
+
+
+def _check_card(card: dict[str, Any], card_path: Path) -> None:
+    """The entries the ensemble reads, checked once with the card named (a hand-edited or truncated
+    card must not end in a bare ValueError or a count mismatch that names no file)."""
+    threshold = card["threshold"]
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        raise ModelError(f"model card {card_path}: threshold must be a number in [0, 1], got {threshold!r}")
+    weights = card["weights"]
+    if not isinstance(weights, list) or not weights or not all(isinstance(w, dict) and "file" in w
+                                                               for w in weights):
+        raise ModelError(f"model card {card_path}: 'weights' must list the fold files "
+                         "({'file': ..., 'sha256': ...} per fold)")
+    per_fold = (card.get("calibration") or {}).get("per_fold")
+    if (card.get("calibration") or {}).get("method") == "platt" and (
+            not isinstance(per_fold, list) or len(per_fold) != len(weights)):
+        n = len(per_fold) if isinstance(per_fold, list) else 0
+        raise ModelError(f"model card {card_path} lists {len(weights)} fold weight files but {n} "
+                         "calibrations: the card does not describe one ensemble")
 
 
 def _onnx_or_none(directory: Path, card: dict[str, Any], grid_shape: tuple[int, ...], runtime: str):

@@ -250,9 +250,10 @@ def _report_recovery(label: str, res: Table, known: np.ndarray) -> None:
     print(f"    top decile: {top.sum()} pairs, {100 * np.mean(k[top]):.1f} % of them known blazars "
           f"(subset: {100 * k.mean():.1f} %); AUC known vs others (finite p): {auc:.3f}")
     others = f"{100 * np.median(pct[~k]):.1f} %" if (~k).any() else "none"
+    called = np.asarray(np.ma.filled(res["is_blazar"], False), bool)
     print(f"    median rank percentile: known {100 * np.median(pct[k]):.1f} %, others {others}; "
-          f"is_blazar: known {np.mean(np.asarray(res['is_blazar'])[k]):.3f}, others "
-          f"{np.mean(np.asarray(res['is_blazar'])[~k]) if (~k).any() else float('nan'):.3f}")
+          f"is_blazar: known {np.mean(called[k]):.3f}, others "
+          f"{np.mean(called[~k]) if (~k).any() else float('nan'):.3f} (unreliable rows count as not called)")
 
 
 def _report_types(res: Table, radio: Table) -> None:
@@ -279,7 +280,7 @@ def _report_types(res: Table, radio: Table) -> None:
     pct = np.empty(n)
     pct[order] = np.arange(1, n + 1) / n
     p = np.asarray(res["p_blazar"], float)
-    is_b = np.asarray(np.ma.filled(res["is_blazar"], False), bool)
+    is_b = np.asarray(np.ma.filled(res["is_blazar"], False), bool)   # masked (unreliable): not called
     reliable = np.asarray(res["reliable"], bool) if "reliable" in res.colnames else np.ones(n, bool)
     print("Veron-Cetty types among the pairs (A, Q: non-blazar AGN and quasars; B: BL Lacs; N: untyped; "
           "-: row withheld from the shared file):")

@@ -20,7 +20,7 @@ from typing import Callable
 
 import numpy as np
 from astropy import units as u
-from astropy.table import Table
+from astropy.table import MaskedColumn, Table
 
 from ..config import offline_mode
 from ..exceptions import InputTypeError, InputValueError, UnknownCatalogueError
@@ -289,8 +289,13 @@ def candidates(xray, radio, *, region=None, xray_error=None, radio_error=None, k
         counts["n_classified_positions"] = len(uniq)
         out["p_blazar"] = np.asarray(res["p_blazar"], float)[inverse]
         out["p_blazar_std"] = np.asarray(res["p_blazar_std"], float)[inverse]
-        if "is_blazar" in res.colnames:
-            out["is_blazar"] = np.asarray(res["is_blazar"], bool)[inverse]
+        if "is_blazar" in res.colnames:   # masked where the classifier cannot know: kept masked
+            col = res["is_blazar"]
+            out["is_blazar"] = MaskedColumn(np.ma.getdata(col).astype(bool)[inverse],
+                                            mask=np.ma.getmaskarray(col)[inverse])
+        for col in ("reliable", "reliability"):
+            if col in res.colnames:
+                out[col] = np.asarray(res[col])[inverse]
         if "model" in res.colnames:
             out["model"] = np.asarray(res["model"]).astype(str)[inverse]
         for col in ("n_points", "n_upper_limits", "bands"):

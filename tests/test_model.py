@@ -104,14 +104,17 @@ def test_roc_threshold_closest_to_corner():
     # hand-made: thresholds 0.8 -> (FPR 0, TPR 0.5); 0.6 -> (0, 1.0) perfect; 0.4 -> (0.5, 1)
     y = np.array([1, 1, 0, 0])
     p = np.array([0.9, 0.6, 0.4, 0.1])
-    assert roc_threshold(y, p) == pytest.approx(0.6)
+    # the vertex 0.6, returned as the midpoint to the next lower score (same decisions, no tie)
+    assert roc_threshold(y, p) == pytest.approx(0.5)
     # imperfect case: the corner-closest point is (FPR 1/3, TPR 2/3) at threshold 0.5
     y = np.array([1, 1, 0, 1, 0, 0])
     p = np.array([0.9, 0.8, 0.7, 0.5, 0.3, 0.2])
     fpr_tpr = {0.9: (0, 1 / 3), 0.8: (0, 2 / 3), 0.7: (1 / 3, 2 / 3), 0.5: (1 / 3, 1), 0.3: (2 / 3, 1)}
     best = min(fpr_tpr, key=lambda t: np.hypot(fpr_tpr[t][0], 1 - fpr_tpr[t][1]))
-    assert roc_threshold(y, p) == pytest.approx(best) == pytest.approx(0.5)
-    cm = confusion_at(y, p, 0.5)
+    assert best == pytest.approx(0.5)
+    assert roc_threshold(y, p) == pytest.approx(0.4)        # midpoint of 0.5 and the next score 0.3
+    cm = confusion_at(y, p, roc_threshold(y, p))
+    assert cm.tolist() == confusion_at(y, p, 0.5).tolist()
     assert cm.tolist() == [[2, 1], [0, 3]]
     with pytest.raises(InputValueError, match="both classes"):
         roc_threshold([1, 1], [0.2, 0.3])
@@ -399,3 +402,15 @@ def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
                                                             + sal["top10"][0]["level"])
     else:
         assert sal["mean_abs_gradient_level"] is None and sal["top10"][0]["level"] is None
+
+
+def test_roc_threshold_is_not_a_tied_score():
+    # synthetic scores: 30 identical SEDs share the ROC vertex's score; float noise must not flip them
+    from vo_blazar.model.evaluation import confusion_at, roc_threshold
+
+    y = np.r_[np.ones(30, int), np.zeros(30, int), np.ones(5, int)]
+    p = np.r_[np.full(30, 0.4), np.linspace(0.0, 0.3, 30), np.full(5, 0.9)].astype(np.float32)
+    thr = roc_threshold(y, p)
+    assert 0.3 < thr < 0.4
+    assert np.array_equal(confusion_at(y, p, thr), confusion_at(y, p + 1e-6, thr))
+    assert np.array_equal(confusion_at(y, p, thr), confusion_at(y, p - 1e-6, thr))

@@ -60,7 +60,15 @@ def roc_threshold(y_true, p) -> float:
     d = np.hypot(fpr, 1.0 - tpr)
     i = int(np.argmin(d))
     # roc_curve's first threshold is +inf (nothing predicted positive); never return it
-    return float(min(thr[i], 1.0))
+    chosen = float(min(thr[i], 1.0))
+    # the vertex is itself a score, often shared by many identical SEDs (e.g. survey limits only):
+    # at exactly that value a 1e-7 difference between runtimes (Keras vs ONNX) flips the whole
+    # group, so return the midpoint to the next lower score: the same decisions on these data,
+    # and a margin against float noise
+    below = p[p < chosen]
+    if below.size:
+        chosen = 0.5 * (chosen + float(below.max()))
+    return chosen
 
 
 def confusion_at(y_true, p, threshold: float) -> np.ndarray:

@@ -328,7 +328,7 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
     routed = cards[0].get("coverage_robustness_routed")
     if routed:
         out += ["As ``classify`` answers", "-----------------------", "",
-                "``classify`` sends an SED with a gamma-ray point to the gamma model and any other SED "
+                "``classify`` sends an SED with a gamma-ray detection to the gamma model and any other SED "
                 "to the no-gamma model. The same routing, out of fold (``python -m "
                 "vo_blazar.model.robustness``): every labelled source, as catalogued and in reduced views "
                 "of its photometry, answered by the fold model of the routed variant that never saw it, at "

@@ -144,7 +144,7 @@ class OnnxFolds:
         return self._seen
 
     def saliency(self, X: np.ndarray, channels: Sequence[int], missing_value: float) -> np.ndarray:
-        """Mean over folds of the per-fold mean |d p / d X| (central differences), shape (L, channels)."""
+        """Mean over folds of the per-fold mean ``|dp / dX|`` (central differences), shape (L, channels)."""
         return _fd_saliency(self, X, channels, missing_value)
 
 

@@ -119,7 +119,7 @@ class Ensemble:
         return self._folds.models
 
     def saliency(self, X: np.ndarray, channels: tuple[int, ...] = (0,)) -> np.ndarray:
-        """Mean |d p / d input| over SEDs and folds, shape ``(L, len(channels))`` (raw outputs).
+        """Mean ``|dp / d input|`` over SEDs and folds, shape ``(L, len(channels))`` (raw outputs).
 
         Keras: the autodiff gradient (`~vo_blazar.model.saliency.gradient_saliency`); ONNX Runtime:
         central differences on present cells (missing cells 0, as the gradient gives there).

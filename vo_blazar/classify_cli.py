@@ -109,7 +109,8 @@ def _exit_status(result, args) -> int:
     if result.meta.get("input_errors", 0) == n:
         hint = ""
         texts = list(args.target or [])
-        if len(texts) == 2 and all(_is_number(t) for t in texts):
+        from .target import is_number
+        if len(texts) == 2 and all(is_number(t) for t in texts):
             hint = f'; to give one position as RA DEC, quote it: "{texts[0]} {texts[1]}"'
         print(f"vo-blazar classify: error: none of the {n} row(s) could be read as a position{hint}",
               file=sys.stderr)
@@ -129,14 +130,6 @@ def _exit_status(result, args) -> int:
         print("hint: without network access use --offline (the embedded snapshot), or check the "
               "services' status with a smaller --catalogs list", file=sys.stderr)
     return EXIT_NO_DATA
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radius=None,

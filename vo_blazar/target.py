@@ -61,13 +61,13 @@ def parse_target(text: str, *, offline: bool | None = None) -> SkyCoord:
         raise
     except ValueError as exc:
         raise InputValueError(f"cannot read '{text}' as coordinates: {exc}") from exc
-    if text and all(_is_number(part) for part in text.split()):   # "77.35818", "nan nan": no name either
+    if text and all(is_number(part) for part in text.split()):   # "77.35818", "nan nan": no name either
         raise InputValueError(f"'{text}' is not a position: expected RA and Dec, two finite numbers in "
                               "degrees (e.g. '77.35818 5.69315', one quoted argument on the command line)")
     return resolve_name(text, offline=offline)
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:

@@ -118,3 +118,10 @@ def test_bad_model_card_is_named_in_a_clear_error(tmp_path, edit, message):
     with pytest.raises(ModelError, match=message) as info:
         load_ensemble("gamma", directory=folder)
     assert str(folder / "model_card.json") in str(info.value)
+
+
+def test_gamma_survey_limits_on_the_no_gamma_model_are_not_off_grid_points(ensembles):
+    sed = synthetic_sed([1.4e9, 1.4e14, 5e14, 4.2e23, 1.3e24], [1e-14, 1e-12, 2e-12, 1.6e-13, 1.3e-13],
+                        ul=[False, False, False, True, True])
+    r = classify_sed(sed, ensembles=ensembles)
+    assert r["model"][0] == "nogamma" and "off the model grid" not in r["warnings"][0]

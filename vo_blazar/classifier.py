@@ -250,6 +250,10 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         # usable points on no grid cell (e.g. PanSTARRS y, left out of the shipped grids), named below
         off_grid = np.zeros(freq.size, bool)
         off_grid[take & good] = ensemble.grid.cell_index(freq[take & good] * u.Hz) < 0
+        if name == "nogamma":
+            # gamma-ray points (detections or survey limits) lie beyond the no-gamma model by design:
+            # not "off the grid", and said separately where the model choice was forced
+            off_grid &= ~(lognu > GAMMA_LOG_NU)
         n_off_grid = np.bincount(owner[off_grid], minlength=n)
         # what the network really sees: points on a grid cell (report.empty counts points before
         # snapping, so an SED of off-grid points alone got a probability from an all-empty input)

@@ -52,9 +52,12 @@ def run() -> list[dict]:
     rows = []
     for i, (name, _, _, kind) in enumerate(SOURCES):
         in_training = bool(d2[i] < MATCH_RADIUS)
-        label = ("blazar" if result["is_blazar"][i] else "not a blazar") if result["reliable"][i] else "unknown"
+        label = "unknown"
+        if result["reliable"][i]:
+            label = "blazar" if result["is_blazar"][i] else "not a blazar"
         rows.append({"name": name, "kind": kind, "p": float(result["p_blazar"][i]),
-                     "std": float(result["p_blazar_std"][i]), "answer": label, "model": str(result["model"][i]),
+                     "std": float(result["p_blazar_std"][i]), "answer": label,
+                     "model": str(result["model"][i]),
                      "bands": str(result["bands"][i]), "reliability": str(result["reliability"][i]),
                      "training": (f"{labelled['origin'][idx[i]]}" if in_training else "no")})
     return rows
@@ -86,7 +89,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     rows = run()
     for r in rows:
-        print(f"{r['name']:14s} {r['kind']:34s} p={r['p']:.3f}+-{r['std']:.3f} {r['answer']:13s} {r['model']:8s} "
+        print(f"{r['name']:14s} {r['kind']:34s} p={r['p']:.3f}+-{r['std']:.3f} {r['answer']:13s} "
+              f"{r['model']:8s} "
               f"{r['bands']:40s} training: {r['training']} {r['reliability']}")
     if args.docs:
         path = Path(args.docs) / "famous_sources.rst"

@@ -22,8 +22,8 @@ from .sed import build_seds
 from .sed.builder import check_coordinates
 
 __all__ = ["classify", "classify_sed", "ClassificationResult", "get_ensemble", "GAMMA_LOG_NU",
-           "MIN_POINTS", "MIN_RELIABLE_DETECTIONS", "MIN_PATTERN_SEDS", "MAX_RELIABLE_SPREAD", "RESULT_COLUMNS",
-           "waveband_coverage"]
+           "MIN_POINTS", "MIN_RELIABLE_DETECTIONS", "MIN_PATTERN_SEDS", "MAX_RELIABLE_SPREAD",
+           "RESULT_COLUMNS", "waveband_coverage"]
 
 #: Fewer detected points than this and the row carries a "sparse" warning.
 MIN_POINTS = 4

@@ -19,7 +19,8 @@ from astropy.table import Table
 from ..exceptions import InputValueError
 
 __all__ = ["BLAZAR_READERS", "NONBLAZAR_READERS", "VETO_READERS", "read_rass_nvss", "read_bat_agn",
-           "read_molnar", "read_dustpedia", "read_4fgl_nonblazars", "read_bzcat5", "read_3hsp", "read_4fgl_blazars",
+           "read_molnar", "read_dustpedia", "read_4fgl_nonblazars", "read_bzcat5", "read_3hsp",
+           "read_4fgl_blazars",
            "read_sdss_dr7", "read_type1_agn", "read_s82x", "read_muwclass_agn", "read_dr16q_radio",
            "read_lusso2020"]
 
@@ -229,8 +230,7 @@ def read_dustpedia(shared: Path) -> Table:
     path = shared / "nonblazars" / "DustPedia_Combined_Photometry_2.2.csv"
     t = Table.read(path, format="ascii.csv")
     leda = Table.read(shared / "nonblazars" / "DustPedia_HyperLEDA_Herschel.csv", format="ascii.csv")
-    kind = {str(n).strip(): str(k).strip() for n, k in zip(leda["objname"], leda["type"].filled("")
-                                                             if hasattr(leda["type"], "filled") else leda["type"])}
+    kind = dict(zip(_strings(leda["objname"]), _strings(leda["type"])))
     cls = [f"galaxy ({kind.get(str(n).strip(), '') or 'no type'})" for n in t["name"]]
     return _table([str(n) for n in t["name"]], t["ra"], t["dec"], "DUSTPEDIA", cls, _rows(path, len(t)))
 
@@ -271,7 +271,8 @@ def read_bat_beamed(shared: Path) -> Table:
     t = _fits_table(path)
     keep = _strings(t["TYPE"]) == "Beamed AGN"
     keep &= np.isfinite(np.asarray(t["CTPT_RA"], float))
-    return _table(_strings(t["BAT_NAME"])[keep], np.asarray(t["CTPT_RA"])[keep], np.asarray(t["CTPT_DEC"])[keep],
+    return _table(_strings(t["BAT_NAME"])[keep], np.asarray(t["CTPT_RA"])[keep],
+                  np.asarray(t["CTPT_DEC"])[keep],
                   "BAT105_BEAMED", "Beamed AGN", np.asarray(_rows(path, len(t)))[keep])
 
 

@@ -260,7 +260,8 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
            "label away (see *coverage only* below), so (0) every epoch each training SED is seen with only "
            "the grid cells that a random SED of the other class also fills (coverage transplant, "
            "probability ``coverage_transplant`` in the training settings; survey-limit upper limits, i.e. "
-           "real non-detections of complete catalogues, stay with their flag), (1) whole wavebands of training SEDs are blanked at "
+           "real non-detections of complete catalogues, stay with their flag), (1) whole wavebands of "
+           "training SEDs are blanked at "
            "random each epoch, (2) some SEDs are cut to their IR + optical bands, (3) SEDs that have all "
            "twelve shared IR-optical bands and more (almost all blazars; the SDSS quasars have exactly those "
            "twelve) are also added reduced to the twelve, and randomly reduced so during training, and the "
@@ -293,7 +294,8 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
     if any(x is not None for x in cov):
         out += ["*Coverage only on the training inputs*: the same coverage-only learner fitted and scored on "
                 "the augmented views the network is trained on (one epoch's draw, per fold): "
-                + ", ".join(f"``{c['variant']}`` ROC AUC {x:.3f}" for c, x in zip(cards, cov) if x is not None)
+                + ", ".join(f"``{c['variant']}`` ROC AUC {x:.3f}"
+                            for c, x in zip(cards, cov) if x is not None)
                 + " (target ≤ 0.60: presence alone no longer tells the classes apart).", ""]
     pops = cards[0].get("populations_routed")
     if pops:
@@ -324,7 +326,8 @@ def render_rst(cards: list[dict[str, Any]], *, tradeoff: list[dict[str, Any]] | 
                     _table(["rows", "n", "blazars", "blazars correct %", "non-blazars",
                             "non-blazars correct %"],
                            [[k, str(v["n"]), str(v["n_blazar"]), pct(v["accuracy_blazar"]),
-                             str(v["n_nonblazar"]), pct(v["accuracy_nonblazar"])] for k, v in rel.items()]), ""]
+                             str(v["n_nonblazar"]), pct(v["accuracy_nonblazar"])]
+                            for k, v in rel.items()]), ""]
     routed = cards[0].get("coverage_robustness_routed")
     if routed:
         out += ["As ``classify`` answers", "-----------------------", "",

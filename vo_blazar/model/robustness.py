@@ -439,7 +439,8 @@ def population_table(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict
     hard = answered & ((labels == 1) | np.isin(origins, HARD_NEGATIVES))
     auc = float(roc_auc_score(labels[hard], p[hard])) if 0 < labels[hard].sum() < hard.sum() else None
     return {"populations": out,
-            "reliability": {"reliable": accuracy(answered & reliable), "unreliable": accuracy(answered & ~reliable)},
+            "reliability": {"reliable": accuracy(answered & reliable),
+                            "unreliable": accuracy(answered & ~reliable)},
             "hard_negative_roc_auc": auc}
 
 
@@ -488,7 +489,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in populations["populations"]:
         print(f"population {r['population']:45s} n={r['n']:5d} correct {100 * r['correct']:5.1f} % "
               f"(reliable {r['n_reliable']}) {r['coverage']}")
-    print("reliability", populations["reliability"], "hard-negative ROC AUC", populations["hard_negative_roc_auc"])
+    print("reliability", populations["reliability"])
+    print("hard-negative ROC AUC", populations["hard_negative_roc_auc"])
     for r in routed:
         print(f"routed   {r['view']:22s} {r['origin']:15s} n={r['n']:5d} "
               f"(gamma model {r['n_gamma_model']:5d}) "

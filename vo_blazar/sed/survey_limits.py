@@ -82,7 +82,8 @@ def survey_limit_points(catalogue: Catalogue, targets: SkyCoord, detected: np.nd
     rows["upper_limit"] = np.ones(len(owner), bool)
     rows["catalog"] = np.full(len(owner), catalogue.name, dtype="U32")
     rows["band"] = np.tile([(lim.band + SURVEY_LIMIT_SUFFIX)[:32] for lim in limits], owners.size)
-    rows["mjd"] = np.full(len(owner), catalogue.epoch_mjd if catalogue.epoch_mjd is not None else np.nan) * u.d
+    epoch = catalogue.epoch_mjd if catalogue.epoch_mjd is not None else np.nan
+    rows["mjd"] = np.full(len(owner), epoch) * u.d
     rows["ra"] = np.full(len(owner), np.nan) * u.deg
     rows["dec"] = np.full(len(owner), np.nan) * u.deg
     rows["separation"] = np.full(len(owner), np.nan) * u.arcsec

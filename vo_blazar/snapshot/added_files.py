@@ -60,7 +60,8 @@ def _mag_from_jy(f_jy, zero_point_jy: float) -> np.ndarray:
 
 def _mag_err(f, e) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where((np.asarray(f) > 0) & (np.asarray(e) > 0), 2.5 / np.log(10) * np.asarray(e) / f, np.nan)
+        f, e = np.asarray(f), np.asarray(e)
+        return np.where((f > 0) & (e > 0), 2.5 / np.log(10) * e / f, np.nan)
 
 
 def _rate(col, flux_erg: np.ndarray) -> np.ndarray:
@@ -101,7 +102,8 @@ def from_3fhl(col, shared: Path) -> None:
     col.notes[F_3FHL].append(
         "every source (the whole catalogue) -> `3FHL` rows at `RAJ2000`/`DEJ2000`: the 5 bands of "
         "`Flux_Band` (ph/cm2/s) into the registry's band value columns, `Unc_Flux_Band[:, k, 1]` into the "
-        "error columns and `Unc_Flux_Band[:, k, 0]` into the upper-limit columns (NaN = published upper limit)")
+        "error columns and `Unc_Flux_Band[:, k, 0]` into the upper-limit columns (NaN = published upper "
+        "limit)")
 
 
 def from_2fhl(col, shared: Path) -> None:
@@ -112,7 +114,8 @@ def from_2fhl(col, shared: Path) -> None:
         for i in range(len(d)):
             flux = [float(d[b][i]) for b in bands]
             unc = [(float(d[f"Unc_{b}"][i][0]), float(d[f"Unc_{b}"][i][1])) for b in bands]
-            _band_points(col, "2FHL", F_2FHL, i, float(d["RAJ2000"][i]), float(d["DEJ2000"][i]), flux, unc, {},
+            _band_points(col, "2FHL", F_2FHL, i, float(d["RAJ2000"][i]), float(d["DEJ2000"][i]), flux, unc,
+                         {},
                          {name_col: str(d["Source_Name"][i]).strip()} if name_col else None)
     col.notes[F_2FHL].append(
         "every source -> `2FHL` rows: `Flux50_171GeV`, `Flux171_585GeV`, `Flux585_2000GeV` (ph/cm2/s) and "
@@ -243,7 +246,8 @@ _DUSTPEDIA_BANDS = (
     ("GALEX_FUV", "GALEX", "FUVmag", None), ("GALEX_NUV", "GALEX", "NUVmag", None),
     ("SDSS_u", "SDSS", "upmag", None), ("SDSS_g", "SDSS", "gpmag", None), ("SDSS_r", "SDSS", "rpmag", None),
     ("SDSS_i", "SDSS", "ipmag", None), ("SDSS_z", "SDSS", "zpmag", None),
-    ("2MASS_J", "2MASS", "Jmag", "Jmag"), ("2MASS_H", "2MASS", "Hmag", "Hmag"), ("2MASS_Ks", "2MASS", "Kmag", "Kmag"),
+    ("2MASS_J", "2MASS", "Jmag", "Jmag"), ("2MASS_H", "2MASS", "Hmag", "Hmag"),
+    ("2MASS_Ks", "2MASS", "Kmag", "Kmag"),
     ("WISE_3.4", "AllWISE", "W1mag", "W1mag"), ("WISE_4.6", "AllWISE", "W2mag", "W2mag"),
     ("WISE_12", "AllWISE", "W3mag", "W3mag"), ("WISE_22", "AllWISE", "W4mag", "W4mag"),
 )
@@ -279,6 +283,6 @@ def from_dustpedia(col, shared: Path) -> None:
 
 
 #: Complete catalogues first (their own file keeps a source's row), then the added samples.
-ADDED_STEPS = (from_3fhl, from_2fhl, from_pccs030, from_efeds, from_bat, from_radio_selected, from_ir_selected,
-               from_molnar, from_dustpedia)
+ADDED_STEPS = (from_3fhl, from_2fhl, from_pccs030, from_efeds, from_bat, from_radio_selected,
+               from_ir_selected, from_molnar, from_dustpedia)
 ADDED_ORIGINS = (F_3FHL, F_2FHL, F_PCCS030, F_EFEDS, F_BAT, F_RADIO_SEL, F_IR_SEL, F_MOLNAR, F_DUSTPEDIA)

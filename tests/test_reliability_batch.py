@@ -266,7 +266,7 @@ def test_damaged_snapshot_file_is_named(tmp_path, monkeypatch):
 
     from vo_blazar.access import snapshot
     from vo_blazar.sed import build_sed
-    (tmp_path / "NVSS.ecsv.gz").write_bytes(b"\x1f\x8b garbage, not a gzip stream")
+    (tmp_path / "NVSS.npz").write_bytes(b"PK garbage, not a zip archive")
     monkeypatch.setattr(snapshot, "_snapshot_dir", lambda: tmp_path)
     monkeypatch.setattr(snapshot.SnapshotAccess, "_tables", {})
     monkeypatch.setattr(snapshot.SnapshotAccess, "_index", {})
@@ -275,7 +275,7 @@ def test_damaged_snapshot_file_is_named(tmp_path, monkeypatch):
         sed = build_sed(SkyCoord(77.35818, 5.69315, unit="deg"), catalogs=["NVSS"], offline=True,
                         cache=False)
     reason = sed.meta["failures"]["NVSS"]
-    assert f"the installed snapshot file {tmp_path / 'NVSS.ecsv.gz'} is damaged" in reason
+    assert f"the installed snapshot file {tmp_path / 'NVSS.npz'} is damaged" in reason
     assert "reinstall vo_blazar" in reason
 
 

@@ -1,6 +1,6 @@
 """`SnapshotAccess`: cone searches answered from the offline snapshot shipped in the package.
 
-The snapshot (``vo_blazar/data/snapshot/<catalogue>.ecsv.gz``, see its PROVENANCE.md) holds rows
+The snapshot (``vo_blazar/data/snapshot/<catalogue>.npz``, see its PROVENANCE.md) holds rows
 in each registry catalogue's own columns and units, so what this access returns goes through the
 same registry mapping and photometry as a live VO answer.  Each catalogue file is read once, on
 first use, and a sky index (a KD-tree over unit vectors, see `_SkyIndex`) answers single cones and
@@ -21,11 +21,12 @@ from astropy.table import MaskedColumn, Table
 from ..exceptions import InputTypeError, InputValueError
 from ..registry.catalogue import Catalogue
 from .base import INDEX_COLUMN, CatalogueAccess
+from .snapshot_file import SUFFIX, read_table
 from .vo import _check_radius
 
 __all__ = ["SnapshotAccess", "snapshot_catalogues"]
 
-_SUFFIX = ".ecsv.gz"
+_SUFFIX = SUFFIX
 _PRIVATE = ("_origin", "_origin_row", "_dereddened")
 
 
@@ -46,8 +47,8 @@ def snapshot_catalogues() -> tuple[str, ...]:
 def _read_snapshot_file(path: Path, name: str) -> Table:
     """An installed snapshot file; a damaged one is named as such, not taken for a service failure."""
     try:
-        return Table.read(path, format="ascii.ecsv")
-    except Exception as exc:   # gzip, ECSV and YAML each raise their own types
+        return read_table(path)
+    except Exception as exc:   # zip, NumPy and JSON each raise their own types
         from ..exceptions import ServiceError
         raise ServiceError(f"the installed snapshot file {path} is damaged ({type(exc).__name__}: {exc}); "
                            "reinstall vo_blazar to restore it", service=name) from exc

@@ -21,6 +21,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
+from ..access.snapshot_file import SUFFIX
 from ..exceptions import InputTypeError, InputValueError
 
 __all__ = ["Region", "ConeRegion", "PolygonRegion", "EllipseRegion", "as_region", "fermi_ellipse",
@@ -193,10 +194,10 @@ def _norm_4fgl(name: str) -> str:
 @functools.lru_cache(maxsize=1)
 def _shipped_4fgl() -> Table:
     # the snapshot's 4FGL-DR4 slice carries Source_Name and the Conf_95_* ellipse columns
-    res = resources.files("vo_blazar").joinpath("data", "snapshot", "4FGL-DR4.ecsv.gz")
+    res = resources.files("vo_blazar").joinpath("data", "snapshot", "4FGL-DR4" + SUFFIX)
     if not res.is_file():
-        raise InputValueError("this installation ships no 4FGL-DR4 table (data/snapshot/"
-                              "4FGL-DR4.ecsv.gz); pass fermi_table= (a Table with Source_Name, "
+        raise InputValueError(f"this installation ships no 4FGL-DR4 table (data/snapshot/"
+                              f"4FGL-DR4{SUFFIX}); pass fermi_table= (a Table with Source_Name, "
                               "RAJ2000, DEJ2000, Conf_95_*)")
     # read through the snapshot access, whose per-process cache the offline classifier shares:
     # the 2.4 MB file is then parsed once, not once here and once for the SEDs

@@ -14,9 +14,7 @@ The mapping decisions are written to ``vo_blazar/data/snapshot/PROVENANCE.md``.
 from __future__ import annotations
 
 import argparse
-import gzip
 import hashlib
-import io
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -29,6 +27,7 @@ from astropy.table import MaskedColumn, Table
 
 from ..logger import log
 from ..registry import load_registry
+from ..access.snapshot_file import SUFFIX, write_table
 from .added_files import ADDED_ORIGINS, ADDED_STEPS
 from .names import NAMES_FILE
 
@@ -511,14 +510,6 @@ def _table(cat, rows: list[dict], units: dict) -> Table:
     return t
 
 
-def _write_gz(table: Table, path: Path) -> None:
-    buf = io.StringIO()
-    table.write(buf, format="ascii.ecsv")
-    data = buf.getvalue().encode("utf-8")
-    with open(path, "wb") as fh, gzip.GzipFile(fileobj=fh, mode="wb", mtime=0, filename="") as gz:
-        gz.write(data)
-
-
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -539,7 +530,7 @@ def build_snapshot(shared: str | Path, out_dir: str | Path | None = None) -> dic
         log.info("snapshot: %s", step.__name__)
         step(col, shared)
 
-    for old in out.glob("*.ecsv.gz"):
+    for old in [*out.glob("*.ecsv.gz"), *out.glob("*" + SUFFIX)]:   # earlier builds, either format
         old.unlink()
     counts, dropped = {}, {}
     for cat in reg.values():
@@ -549,11 +540,11 @@ def build_snapshot(shared: str | Path, out_dir: str | Path | None = None) -> dic
         rows, dropped[cat.name] = _dedup(rows, cat)
         t = _table(cat, rows, col.units[cat.name])
         t.meta["registry_version"] = reg.version
-        _write_gz(t, out / f"{cat.name}.ecsv.gz")
+        write_table(t, out / f"{cat.name}{SUFFIX}")
         counts[cat.name] = len(t)
 
     names = build_name_table(shared, {"4fgl": F_4FGL, "bzcat": F_BZCAT, "3hsp": F_3HSP, "3lac": F_3LAC})
-    _write_gz(names, out / NAMES_FILE)
+    write_table(names, out / NAMES_FILE)
 
     _write_provenance(shared, out, col, counts, dropped, len(names), reg.version)
     return counts
@@ -620,7 +611,7 @@ def _write_provenance(shared, out, col, counts, dropped, n_names, version) -> No
         # a registry footprint (survey-limit upper limits) is declared only for complete catalogues
         coverage = ("complete: the whole catalogue" if load_registry()[name].footprint is not None
                     else "partial: only the rows of the files above")
-        lines.append(f"| {name} | {n} | {dropped.get(name, 0)} | {coverage} | `{name}.ecsv.gz` |")
+        lines.append(f"| {name} | {n} | {dropped.get(name, 0)} | {coverage} | `{name}{SUFFIX}` |")
     lines += ["", f"Name table: `{NAMES_FILE}`, {n_names} names (5BZCAT, 4FGL `Source_Name` and `ASSOC1`, "
               "3HSP, 3LAC counterparts, and aliases such as Mrk 421 = Mkn 421) "
               "with positions from those files.", ""]

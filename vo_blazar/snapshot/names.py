@@ -15,11 +15,12 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
+from ..access.snapshot_file import read_table
 from ..exceptions import InputTypeError, NameResolutionError
 
 __all__ = ["resolve_name", "normalise_name", "known_names", "NAMES_FILE"]
 
-NAMES_FILE = "names.ecsv.gz"
+NAMES_FILE = "names.npz"
 
 #: alias -> a name found in the files (the alias gets that name's position)
 ALIASES = {
@@ -100,7 +101,7 @@ def build_name_table(shared: Path, files: dict[str, str]) -> Table:
 def _table() -> Table:
     path = Path(__file__).resolve().parent.parent / "data" / "snapshot" / NAMES_FILE
     try:
-        return Table.read(path, format="ascii.ecsv")
+        return read_table(path)
     except Exception as exc:   # a damaged install is not the user's bad input
         from ..exceptions import ModelError
         raise ModelError(f"the installed name table {path} is damaged ({type(exc).__name__}: {exc}); "

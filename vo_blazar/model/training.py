@@ -133,16 +133,8 @@ def train_network(config: ModelConfig, X_train, y_train, X_val, y_val, *, traini
     best, best_w, wait = np.inf, model.get_weights(), 0
     for epoch in range(training.epochs):
         t0 = time.perf_counter()
-        Xa = X_train
-        if (training.band_dropout or training.optical_ir_only
-                or (shared_cells is not None and training.shared_only)):
-            Xa = band_dropout(X_train, log_nu, rng, p_band=training.band_dropout,
-                              p_optical_ir=training.optical_ir_only, missing_value=missing_value,
-                              shape_scaling=shape, floor=floor, shared_cells=shared_cells,
-                              p_shared=training.shared_only)
-        if training.coverage_transplant:
-            Xa, _ = coverage_transplant(Xa, y_train, rng, p=training.coverage_transplant,
-                                        missing_value=missing_value, shape_scaling=shape, floor=floor)
+        Xa = training_inputs(X_train, y_train, log_nu, training, scaling_kind, missing_value, floor, rng,
+                             shared_cells=shared_cells)
         h = model.fit(Xa, yf_train, batch_size=training.batch_size, epochs=1, shuffle=True,
                       sample_weight=weights, verbose=0)
         val_loss = float(model.evaluate(X_val, yf_val, batch_size=1024, verbose=0))
@@ -246,13 +238,20 @@ def save_for_shipping(model, path: str | os.PathLike) -> Path:
 
 
 def training_inputs(X, y, log_nu, training: TrainingConfig, scaling_kind: str, missing_value: float,
-                    floor: float, rng: np.random.Generator) -> np.ndarray:
-    """One epoch's augmented view of ``X``: what the network is trained on (`train_network`)."""
+                    floor: float, rng: np.random.Generator, *,
+                    shared_cells: np.ndarray | None = None) -> np.ndarray:
+    """One epoch's augmented view of ``X``: what `train_network` fits the network on.
+
+    Band dropout (with the shared-bands-only reduction when ``shared_cells`` is given), then the
+    coverage transplant, drawing from ``rng`` in that order.
+    """
     shape = scaling_kind in SHAPE_KINDS
     Xa = X
-    if training.band_dropout or training.optical_ir_only:
+    if (training.band_dropout or training.optical_ir_only
+            or (shared_cells is not None and training.shared_only)):
         Xa = band_dropout(X, log_nu, rng, p_band=training.band_dropout, p_optical_ir=training.optical_ir_only,
-                          missing_value=missing_value, shape_scaling=shape, floor=floor)
+                          missing_value=missing_value, shape_scaling=shape, floor=floor,
+                          shared_cells=shared_cells, p_shared=training.shared_only)
     if training.coverage_transplant:
         Xa, _ = coverage_transplant(Xa, y, rng, p=training.coverage_transplant, missing_value=missing_value,
                                     shape_scaling=shape, floor=floor)

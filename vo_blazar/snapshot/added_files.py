@@ -19,6 +19,8 @@ from astropy import units as u
 from astropy.io import fits
 from astropy.table import Table
 
+from .values import floats
+
 __all__ = ["ADDED_ORIGINS", "ADDED_STEPS", "F_3FHL", "F_2FHL", "F_PCCS030", "F_EFEDS", "F_BAT",
            "F_RADIO_SEL", "F_IR_SEL", "F_MOLNAR", "F_DUSTPEDIA"]
 
@@ -40,16 +42,8 @@ _PHFLUX = u.ph / u.cm**2 / u.s
 _RASS_05_2_RATIO = 0.52416
 
 
-def _f(x) -> np.ndarray:
-    """A column as float, masked/empty -> NaN."""
-    if hasattr(x, "mask"):
-        return np.ma.asarray(x, dtype=float).filled(np.nan)
-    return np.asarray(x, dtype=float)
-
-
 def _s(x) -> np.ndarray:
-    out = np.char.strip(np.asarray(x).astype(str))
-    return out
+    return np.char.strip(np.asarray(x).astype(str))
 
 
 def _mag_from_jy(f_jy, zero_point_jy: float) -> np.ndarray:
@@ -62,11 +56,6 @@ def _mag_err(f, e) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         f, e = np.asarray(f), np.asarray(e)
         return np.where((f > 0) & (e > 0), 2.5 / np.log(10) * e / f, np.nan)
-
-
-def _rate(col, flux_erg: np.ndarray) -> np.ndarray:
-    """2RXS count rate for a 0.1-2.4 keV energy flux, with the registry's ECF (exact inverse)."""
-    return flux_erg / col.ecf("2RXS").to_value(u.erg / u.cm**2 / u.ct)
 
 
 def _band_points(col, cat: str, origin: str, i: int, ra: float, dec: float, flux, unc, units,
@@ -140,10 +129,10 @@ def from_pccs030(col, shared: Path) -> None:
 
 def from_efeds(col, shared: Path) -> None:
     t = Table.read(shared / F_EFEDS, hdu=1)
-    ra, dec = _f(t["RA_CORR"]), _f(t["DEC_CORR"])
+    ra, dec = floats(t["RA_CORR"]), floats(t["DEC_CORR"])
     cols = ("FluxCorr_Med_s", "FluxCorr_Lo1_s", "FluxCorr_Up1_s", "FluxCorr_Med_t", "FluxCorr_Lo1_t",
             "FluxCorr_Up1_t")
-    data = {c: _f(t[c]) for c in cols}
+    data = {c: floats(t[c]) for c in cols}
     names = _s(t["Name"])
     for i in range(len(t)):
         vals = {c: data[c][i] for c in cols}
@@ -156,9 +145,9 @@ def from_efeds(col, shared: Path) -> None:
 
 def from_bat(col, shared: Path) -> None:
     t = Table.read(shared / F_BAT, hdu=1)
-    ra = np.where(np.isfinite(_f(t["CTPT_RA"])), _f(t["CTPT_RA"]), _f(t["RA"]))
-    dec = np.where(np.isfinite(_f(t["CTPT_DEC"])), _f(t["CTPT_DEC"]), _f(t["DEC"]))
-    flux, lo, hi = _f(t["FLUX"]), _f(t["FLUX_LO"]), _f(t["FLUX_HI"])
+    ra = np.where(np.isfinite(floats(t["CTPT_RA"])), floats(t["CTPT_RA"]), floats(t["RA"]))
+    dec = np.where(np.isfinite(floats(t["CTPT_DEC"])), floats(t["CTPT_DEC"]), floats(t["DEC"]))
+    flux, lo, hi = floats(t["FLUX"]), floats(t["FLUX_LO"]), floats(t["FLUX_HI"])
     names = _s(t["BAT_NAME"])
     unit = 1e-12 * _FLUX
     for i in range(len(t)):
@@ -173,16 +162,16 @@ def from_bat(col, shared: Path) -> None:
 
 def from_radio_selected(col, shared: Path) -> None:
     t = Table.read(shared / F_RADIO_SEL, hdu=1)
-    ra, dec = _f(t["RA"]), _f(t["DEC"])                       # NVSS position
-    rx_ra, rx_dec = _f(t["RA_DEG"]), _f(t["DEC_DEG"])         # 2RXS position (NaN for XMMSL2 rows)
-    allw_ra = np.where(np.isfinite(_f(t["ALLW_RA"])), _f(t["ALLW_RA"]), ra)
-    allw_dec = np.where(np.isfinite(_f(t["ALLW_DEC"])), _f(t["ALLW_DEC"]), dec)
-    nvss, rass = _f(t["NVSS_FLUX"]), _f(t["2RXS_SRC_FLUX"])
-    rate = _rate(col, rass)
-    w = {k: _f(t[f"ALLW_w{k}mpro"]) for k in range(1, 5)}
-    we = {k: _f(t[f"ALLW_w{k}sigmpro"]) for k in range(1, 5)}
-    tm = {b: _f(t[f"{b}mag"]) for b in "JHK"}
-    tme = {b: _f(t[f"e_{b}mag"]) for b in "JHK"}
+    ra, dec = floats(t["RA"]), floats(t["DEC"])                       # NVSS position
+    rx_ra, rx_dec = floats(t["RA_DEG"]), floats(t["DEC_DEG"])         # 2RXS position (NaN for XMMSL2 rows)
+    allw_ra = np.where(np.isfinite(floats(t["ALLW_RA"])), floats(t["ALLW_RA"]), ra)
+    allw_dec = np.where(np.isfinite(floats(t["ALLW_DEC"])), floats(t["ALLW_DEC"]), dec)
+    nvss, rass = floats(t["NVSS_FLUX"]), floats(t["2RXS_SRC_FLUX"])
+    rate = col.rass_count_rate(rass)
+    w = {k: floats(t[f"ALLW_w{k}mpro"]) for k in range(1, 5)}
+    we = {k: floats(t[f"ALLW_w{k}sigmpro"]) for k in range(1, 5)}
+    tm = {b: floats(t[f"{b}mag"]) for b in "JHK"}
+    tme = {b: floats(t[f"e_{b}mag"]) for b in "JHK"}
     for i in range(len(t)):
         col.add("NVSS", F_RADIO_SEL, i, ra[i], dec[i], {"S1.4": nvss[i]}, {"S1.4": _MJY})
         col.add("2RXS", F_RADIO_SEL, i, rx_ra[i], rx_dec[i], {"count_rate": rate[i]},
@@ -209,8 +198,8 @@ def from_ir_selected(col, shared: Path) -> None:
     t = Table.read(shared / F_IR_SEL, hdu=1)
     rxs = _s(t["2RXS_ID"])
     is_rxs = (rxs != "N/A") & (rxs != "")
-    rate = _rate(col, _f(t["XRay_FLUX"]) / _RASS_05_2_RATIO)
-    ra, dec = _f(t["RA_DEG"]), _f(t["DEC_DEG"])
+    rate = col.rass_count_rate(floats(t["XRay_FLUX"]) / _RASS_05_2_RATIO)
+    ra, dec = floats(t["RA_DEG"]), floats(t["DEC_DEG"])
     for i in np.flatnonzero(is_rxs):
         col.add("2RXS", F_IR_SEL, int(i), ra[i], dec[i], {"count_rate": rate[i]}, {"count_rate": u.ct / u.s})
     col.notes[F_IR_SEL].append(
@@ -222,9 +211,9 @@ def from_ir_selected(col, shared: Path) -> None:
 
 def from_molnar(col, shared: Path) -> None:
     t = Table.read(shared / F_MOLNAR, format="ascii.csv")
-    ra, dec = _f(t["RA"]), _f(t["Dec"])
-    s14, e14 = _f(t["S1.4"]) * 1e3, _f(t["E1.4"]) * 1e3            # Jy -> mJy
-    s22, e22 = _f(t["S22_unWISE"]), _f(t["E22_unWISE"])
+    ra, dec = floats(t["RA"]), floats(t["Dec"])
+    s14, e14 = floats(t["S1.4"]) * 1e3, floats(t["E1.4"]) * 1e3            # Jy -> mJy
+    s22, e22 = floats(t["S22_unWISE"]), floats(t["E22_unWISE"])
     zp = col.zp("AllWISE", "W4mag").to_value(u.Jy)
     w4, w4e = _mag_from_jy(s22, zp), _mag_err(s22, e22)
     for i in range(len(t)):
@@ -255,11 +244,11 @@ _DUSTPEDIA_BANDS = (
 
 def from_dustpedia(col, shared: Path) -> None:
     t = Table.read(shared / F_DUSTPEDIA, format="ascii.csv")
-    ra, dec = _f(t["ra"]), _f(t["dec"])
+    ra, dec = floats(t["ra"]), floats(t["dec"])
     per_cat: dict[str, dict[str, np.ndarray]] = {}
     rejected = 0
     for band, cat, mag_col, zp_col in _DUSTPEDIA_BANDS:
-        f, e = _f(t[band]), _f(t[f"{band}_err"])
+        f, e = floats(t[band]), floats(t[f"{band}_err"])
         flag = _s(t[f"{band}_flag"].filled("") if hasattr(t[f"{band}_flag"], "filled") else t[f"{band}_flag"])
         clean = (flag == "") | (flag == "--")
         rejected += int((np.isfinite(f) & ~clean).sum())

@@ -30,6 +30,7 @@ from ..registry import load_registry
 from ..access.snapshot_file import SUFFIX, write_table
 from .added_files import ADDED_ORIGINS, ADDED_STEPS
 from .names import NAMES_FILE
+from .values import floats
 
 __all__ = ["build_snapshot", "main"]
 
@@ -88,8 +89,11 @@ class _Collector:
                 return p.params["zero_point"]
         raise KeyError(f"{cat}.{column}")
 
-    def ecf(self, cat: str) -> u.Quantity:
-        return self.registry[cat].points[0].params["ecf"]
+    def rass_count_rate(self, flux_erg: np.ndarray) -> np.ndarray:
+        """2RXS count rate of a 0.1-2.4 keV energy flux (erg/cm2/s) with the registry's ECF, so the
+        registry conversion returns exactly that flux."""
+        ecf = self.registry["2RXS"].points[0].params["ecf"]
+        return flux_erg / ecf.to_value(u.erg / u.cm**2 / u.ct)
 
     def add(self, cat: str, origin: str, row_index: int, ra: float, dec: float,
             values: dict, units: dict, dereddened: bool = False) -> bool:
@@ -124,13 +128,6 @@ class _Collector:
 
 def _sexagesimal(ra_text, dec_text) -> SkyCoord:
     return SkyCoord(list(ra_text), list(dec_text), unit=(u.hourangle, u.deg), frame="icrs")
-
-
-def _num(col) -> np.ndarray:
-    """A column as float with masked/empty -> NaN."""
-    if hasattr(col, "mask"):
-        return np.ma.asarray(col, dtype=float).filled(np.nan)
-    return np.asarray(col, dtype=float)
 
 
 def _from_4fgl(col: _Collector, shared: Path) -> None:
@@ -171,9 +168,9 @@ def _from_bzcat(col: _Collector, shared: Path) -> None:
     t = Table.read(shared / F_BZCAT, format="ascii.csv")
     sky = _sexagesimal(t["RA (J2000.0)"], t["Dec (J2000.0)"])
     ra, dec = sky.ra.deg, sky.dec.deg
-    s14, s48, s143 = _num(t["Flux_density1.4"]), _num(t["Flux_density4.8"]), _num(t["Flux_density143"])
-    fx = _num(t["X-ray_flux"]) * 1e-12                          # erg/cm2/s, ROSAT 0.1-2.4 keV
-    rate = fx / col.ecf("2RXS").to_value(u.erg / u.cm**2 / u.ct)  # ct/s with the registry's ECF
+    s14, s48, s143 = floats(t["Flux_density1.4"]), floats(t["Flux_density4.8"]), floats(t["Flux_density143"])
+    fx = floats(t["X-ray_flux"]) * 1e-12                          # erg/cm2/s, ROSAT 0.1-2.4 keV
+    rate = col.rass_count_rate(fx)
     skipped_48 = 0
     for i in range(len(t)):
         if dec[i] >= -40:
@@ -189,18 +186,18 @@ def _from_bzcat(col: _Collector, shared: Path) -> None:
         col.add("PCCS2_143", F_BZCAT, i, ra[i], dec[i], {"DetFlux": s143[i]}, {"DetFlux": _MJY})
         col.add("2RXS", F_BZCAT, i, ra[i], dec[i], {"count_rate": rate[i]}, {"count_rate": u.ct / u.s})
         col.add("SDSS", F_BZCAT, i, ra[i], dec[i],
-                {f"{b}pmag": _num(t[b])[i] for b in "ugriz"}, {f"{b}pmag": _MAG for b in "ugriz"})
+                {f"{b}pmag": floats(t[b])[i] for b in "ugriz"}, {f"{b}pmag": _MAG for b in "ugriz"})
         col.add("PanSTARRS", F_BZCAT, i, ra[i], dec[i],
-                {f"{b}mag": _num(t[f"{b}MeanPSFMag"])[i] for b in "grizy"},
+                {f"{b}mag": floats(t[f"{b}MeanPSFMag"])[i] for b in "grizy"},
                 {f"{b}mag": _MAG for b in "grizy"})
         col.add("GALEX", F_BZCAT, i, ra[i], dec[i],
-                {"FUVmag": _num(t["fuv_mag"])[i], "NUVmag": _num(t["nuv_mag"])[i]},
+                {"FUVmag": floats(t["fuv_mag"])[i], "NUVmag": floats(t["nuv_mag"])[i]},
                 {"FUVmag": _MAG, "NUVmag": _MAG})
         col.add("AllWISE", F_BZCAT, i, ra[i], dec[i],
-                {f"W{k}mag": _num(t[f"w{k}"])[i] for k in range(1, 5)},
+                {f"W{k}mag": floats(t[f"w{k}"])[i] for k in range(1, 5)},
                 {f"W{k}mag": _MAG for k in range(1, 5)})
         col.add("2MASS", F_BZCAT, i, ra[i], dec[i],
-                {f"{b}mag": _num(t[b])[i] for b in "JHK"}, {f"{b}mag": _MAG for b in "JHK"})
+                {f"{b}mag": floats(t[b])[i] for b in "JHK"}, {f"{b}mag": _MAG for b in "JHK"})
     col.notes[F_BZCAT] += [
         "position: `RA (J2000.0)`/`Dec (J2000.0)` (sexagesimal) of the 5BZCAT source; no errors are "
         "published for any band, so error columns stay null (never read as a limit: WISE/2MASS limits "
@@ -221,9 +218,9 @@ def _from_bzcat(col: _Collector, shared: Path) -> None:
 
 def _from_3lac(col: _Collector, shared: Path) -> None:
     t = Table.read(shared / F_3LAC, format="ascii.csv")
-    ra, dec = _num(t["RAJ2000"]), _num(t["DEJ2000"])
-    frad, fx = _num(t["FRad"]), _num(t["FX"]) * 1e-13
-    rate = fx / col.ecf("2RXS").to_value(u.erg / u.cm**2 / u.ct)
+    ra, dec = floats(t["RAJ2000"]), floats(t["DEJ2000"])
+    frad, fx = floats(t["FRad"]), floats(t["FX"]) * 1e-13
+    rate = col.rass_count_rate(fx)
     nfrad = [str(x).strip() for x in t["n_FRad"].filled("") ] if hasattr(t["n_FRad"], "filled") \
         else [str(x).strip() for x in t["n_FRad"]]
     for i in range(len(t)):
@@ -351,11 +348,11 @@ def _from_s82x(col: _Collector, shared: Path) -> None:
 
 def _from_muwclass(col: _Collector, shared: Path) -> None:
     t = Table.read(shared / F_MUW, format="ascii.csv")
-    ra, dec = _num(t["CSCv2_RA"]), _num(t["CSCv2_DEC"])
+    ra, dec = floats(t["CSCv2_RA"]), floats(t["CSCv2_DEC"])
     for i in range(len(t)):
         vals, units = {"name": str(t["CSCv2_name"][i])}, {}
         for band, src in (("s", "Fs"), ("m", "Fm"), ("h", "Fh")):
-            f, e = _num(t[src])[i], _num(t[f"e_{src}"])[i]
+            f, e = floats(t[src])[i], floats(t[f"e_{src}"])[i]
             if not (np.isfinite(f) and f > 0):
                 continue
             vals[f"flux_aper_{band}"] = f
@@ -367,15 +364,15 @@ def _from_muwclass(col: _Collector, shared: Path) -> None:
         col.add("CSC2", F_MUW, i, ra[i], dec[i], vals, units)
         ga = {}
         for b in ("G", "BP", "RP"):
-            ga[f"{b}mag"], ga[f"e_{b}mag"] = _num(t[f"{b}mag"])[i], _num(t[f"e_{b}mag"])[i]
+            ga[f"{b}mag"], ga[f"e_{b}mag"] = floats(t[f"{b}mag"])[i], floats(t[f"e_{b}mag"])[i]
         col.add("Gaia", F_MUW, i, ra[i], dec[i], ga, {k: _MAG for k in ga})
         tm = {}
         for b in "JHK":
-            tm[f"{b}mag"], tm[f"e_{b}mag"] = _num(t[f"{b}mag"])[i], _num(t[f"e_{b}mag"])[i]
+            tm[f"{b}mag"], tm[f"e_{b}mag"] = floats(t[f"{b}mag"])[i], floats(t[f"e_{b}mag"])[i]
         col.add("2MASS", F_MUW, i, ra[i], dec[i], tm, {k: _MAG for k in tm})
         wi = {}
         for k in (1, 2, 3):
-            wi[f"W{k}mag"], wi[f"e_W{k}mag"] = _num(t[f"W{k}mag"])[i], _num(t[f"e_W{k}mag"])[i]
+            wi[f"W{k}mag"], wi[f"e_W{k}mag"] = floats(t[f"W{k}mag"])[i], floats(t[f"e_W{k}mag"])[i]
         col.add("AllWISE", F_MUW, i, ra[i], dec[i], wi, {k: _MAG for k in wi})
     col.notes[F_MUW] += [
         "position: `CSCv2_RA`/`CSCv2_DEC` (the X-ray source); `Fs Fm Fh` (CSC 0.5-1.2 / 1.2-2 / 2-7 keV, "
@@ -389,24 +386,24 @@ def _from_muwclass(col: _Collector, shared: Path) -> None:
 
 def _from_dr16q(col: _Collector, shared: Path) -> None:
     t = Table.read(shared / F_DR16Q, format="ascii.csv")
-    ra, dec = _num(t["sdss_ra"]), _num(t["sdss_dec"])
+    ra, dec = floats(t["sdss_ra"]), floats(t["sdss_dec"])
     for i in range(len(t)):
         col.add("FIRST", F_DR16Q, i, ra[i], dec[i],
-                {"Fint": _num(t["Fint_first"])[i], "Fpeak": _num(t["Fpeak_first"])[i],
-                 "Rms": _num(t["Rms_first"])[i],
+                {"Fint": floats(t["Fint_first"])[i], "Fpeak": floats(t["Fpeak_first"])[i],
+                 "Rms": floats(t["Rms_first"])[i],
                  "FIRST": t["FIRST"][i] if not np.ma.is_masked(t["FIRST"][i]) else ""},
                 {"Fint": _MJY, "Fpeak": _MJY / u.beam, "Rms": _MJY / u.beam})
         col.add("NVSS", F_DR16Q, i, ra[i], dec[i],
-                {"S1.4": _num(t["S1.4_nvss"])[i], "e_S1.4": _num(t["e_S1.4_nvss"])[i],
+                {"S1.4": floats(t["S1.4_nvss"])[i], "e_S1.4": floats(t["e_S1.4_nvss"])[i],
                  "NVSS": t["NVSS"][i] if not np.ma.is_masked(t["NVSS"][i]) else ""},
                 {"S1.4": _MJY, "e_S1.4": _MJY})
         col.add("RACS", F_DR16Q, i, ra[i], dec[i],
-                {"total_flux_source": _num(t["Ftot_racs"])[i],
-                 "e_total_flux_source": _num(t["e_Ftot_racs"])[i]},
+                {"total_flux_source": floats(t["Ftot_racs"])[i],
+                 "e_total_flux_source": floats(t["e_Ftot_racs"])[i]},
                 {"total_flux_source": _MJY, "e_total_flux_source": _MJY})
         col.add("GLEAM", F_DR16Q, i, ra[i], dec[i],
-                {"Fintwide": _num(t["Fintwide_gleam"])[i],
-                 "e_Fintwide": _num(t["e_Fintwide_gleam"])[i]},
+                {"Fintwide": floats(t["Fintwide_gleam"])[i],
+                 "e_Fintwide": floats(t["e_Fintwide_gleam"])[i]},
                 {"Fintwide": u.Jy, "e_Fintwide": u.Jy})
     col.notes[F_DR16Q] += [
         "position: the quasar's `sdss_ra`/`sdss_dec`; `Fint_first`/`Fpeak_first`/`Rms_first` -> `FIRST."

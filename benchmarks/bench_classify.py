@@ -25,8 +25,8 @@ from astropy.coordinates import SkyCoord
 def main() -> None:
     t0 = time.perf_counter()
     import vo_blazar
-    from vo_blazar.classifier import classify_sed, get_ensemble
-    from vo_blazar.dataset.archive import archive_sed, load_archive
+    from vo_blazar.classifier.classification import classify_sed, get_ensemble
+    from vo_blazar.training.archive import archive_sed, load_archive
     print(f"import vo_blazar: {time.perf_counter() - t0:.2f} s")
 
     txs = SkyCoord(77.35818, 5.69315, unit="deg")

@@ -42,8 +42,8 @@ import json, time
 t0 = time.perf_counter()
 import vo_blazar
 from astropy.coordinates import SkyCoord
-from vo_blazar.sed import build_seds
-from vo_blazar.classifier import classify_sed, get_ensemble, GAMMA_LOG_NU
+from vo_blazar.pipeline import build_seds
+from vo_blazar.classifier.classification import classify_sed, get_ensemble, GAMMA_LOG_NU
 t1 = time.perf_counter()
 {patch}
 coord = SkyCoord({ra}, {dec}, unit="deg")
@@ -74,8 +74,8 @@ for _ in range(20):
 out = {{"first_classify": t1 - t0, "warm_classify": statistics.median(warm)}}
 try:
     import numpy as np
-    from vo_blazar.classifier import classify_sed
-    from vo_blazar.dataset.archive import archive_sed, load_archive
+    from vo_blazar.classifier.classification import classify_sed
+    from vo_blazar.training.archive import archive_sed, load_archive
     sources, points = load_archive()
     have = np.flatnonzero(np.asarray(sources["n_points"]) > 0)[:{n_seds}]
     seds = [archive_sed(sources, points, int(i)) for i in have]

@@ -28,7 +28,7 @@ def main(argv=None):
     from vo_blazar.model.ensemble import load_ensemble
 
     if args.runtime == "keras":
-        from vo_blazar.model.training import configure_threads
+        from vo_blazar.training.cross_validation import configure_threads
         configure_threads(args.threads)
     rows = []
     print(f"cores: {os.cpu_count()} (shared with other jobs; load average {os.getloadavg()[0]:.1f})")
@@ -37,7 +37,7 @@ def main(argv=None):
         ens = load_ensemble(variant, runtime=args.runtime)
         t_load = time.perf_counter() - t0
         try:
-            from vo_blazar.dataset import load_training_arrays
+            from vo_blazar.training.archive import load_training_arrays
 
             X = load_training_arrays(ens.grid, variant=variant)[0][: args.n]
             src = "labelled archive"

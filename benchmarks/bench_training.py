@@ -1,7 +1,7 @@
 """Training speed (SEDs/s, s/epoch) and the grid-resolution x width x scaling trade-off.
 
 Prints figures; nothing here is a timed test. On the labelled archive when it exists
-(``python -m vo_blazar.dataset.archive``), else on random arrays named as such (speed only).
+(``python -m vo_blazar.training.archive``), else on random arrays named as such (speed only).
 
     python benchmarks/bench_training.py                      # speed of the shipped preset
     python benchmarks/bench_training.py --tradeoff --record  # grids x presets x scalings -> docs table
@@ -42,8 +42,8 @@ ARCHIVE = None
 
 
 def real_arrays(grid):
-    from vo_blazar.dataset import load_training_arrays
-    from vo_blazar.model.train_cli import _same_coverage_rows
+    from vo_blazar.training.archive import load_training_arrays
+    from vo_blazar.training.command import _same_coverage_rows
 
     X, y, meta = load_training_arrays(grid, variant="gamma", path=ARCHIVE)
     Xs, ys, ms = load_training_arrays(grid, variant="gamma", subset="same_coverage", path=ARCHIVE)
@@ -75,9 +75,9 @@ def subsample(X, y, same, n, seed=0):
 
 
 def run_one(grid_name, preset_name, scaling, *, n_sub, epochs, threads):
-    from vo_blazar.model.config import TrainingConfig, preset
-    from vo_blazar.model.network import build_model
-    from vo_blazar.model.training import cross_validate
+    from vo_blazar.training.config import TrainingConfig, preset
+    from vo_blazar.training.network import build_model
+    from vo_blazar.training.cross_validation import cross_validate
 
     grid = grid_for(grid_name, scaling)
     try:
@@ -124,7 +124,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     global ARCHIVE
     ARCHIVE = args.archive
-    from vo_blazar.model.training import configure_threads
+    from vo_blazar.training.cross_validation import configure_threads
 
     configure_threads(args.threads)
     print(f"cores: {os.cpu_count()} (shared with other jobs; load average {os.getloadavg()[0]:.1f})")

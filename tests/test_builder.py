@@ -11,7 +11,8 @@ from vo_blazar.access.base import CatalogueAccess
 from vo_blazar.exceptions import (InputTypeError, InputValueError, PartialResultWarning,
                                   ServiceTimeoutError, UnknownCatalogueError)
 from vo_blazar.registry.catalogue import AccessSpec, Catalogue, PointSpec
-from vo_blazar.sed import NUFNU_UNIT, build_sed, build_seds
+from vo_blazar.sed import NUFNU_UNIT
+from vo_blazar.pipeline import build_sed, build_seds
 
 TARGET = SkyCoord(150.0, 2.0, unit="deg")
 
@@ -191,7 +192,7 @@ def test_ellipse_match_also_keeps_the_catalogues_own_counterpart(counterpart):
 def test_missing_counterpart_columns_fall_back_to_the_ellipse_and_say_so():
     from astropy import log as astropy_log     # vo_blazar's logger is its child
 
-    from vo_blazar.sed import builder
+    from vo_blazar import pipeline as builder
     rows = synthetic_rows([60.0, 10.0], [1.0, 3.0])          # synthetic rows without RA_C / DEC_C
     rows["A"] = rows["B"] = np.full(2, 30 / 3600) * u.deg
     rows["PA"] = np.zeros(2) * u.deg

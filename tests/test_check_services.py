@@ -12,7 +12,7 @@ from astropy.coordinates import SkyCoord
 
 from vo_blazar.access import check_services
 from vo_blazar.access.check import NeedsNetworkError
-from vo_blazar.cli import main
+from vo_blazar.cli.commands import main
 from vo_blazar.registry import load_registry
 
 try:

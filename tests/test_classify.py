@@ -18,7 +18,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from vo_blazar.classifier import classify_sed
+from vo_blazar.classifier.classification import classify_sed
 from vo_blazar.exceptions import InputTypeError, InputValueError
 from vo_blazar.sed import NUFNU_UNIT, make_sed
 
@@ -26,9 +26,9 @@ TINY_ENSEMBLE_CODE = """
 import keras
 from astropy import units as u
 from vo_blazar.grid import FrequencyGrid
-from vo_blazar.model.config import ModelConfig
+from vo_blazar.training.config import ModelConfig
 from vo_blazar.model.ensemble import Ensemble
-from vo_blazar.model.network import build_model
+from vo_blazar.training.network import build_model
 
 def tiny_ensembles():
     out = {}
@@ -149,8 +149,8 @@ def test_result_writes_without_the_seds(tmp_path, ensembles):
 BATCH_SCRIPT = TINY_ENSEMBLE_CODE + textwrap.dedent("""
 import sys, time
 import numpy as np
-import vo_blazar.classifier as C
-from vo_blazar.batch import classify_batch
+import vo_blazar.classifier.classification as C
+from vo_blazar.classifier.batch import classify_batch
 from astropy.coordinates import SkyCoord
 from vo_blazar.sed import NUFNU_UNIT, make_sed
 from astropy import units as u
@@ -220,7 +220,7 @@ def test_ir_optical_only_sed_warns_with_the_cards_measured_recall(ensembles, mon
 
 
 def test_out_of_distribution_warnings_name_the_band_and_the_side():
-    from vo_blazar.model.network import input_range, input_statistics
+    from vo_blazar.training.network import input_range, input_statistics
     grid = FrequencyGrid.log_binned(32, 1e8 * u.Hz, 1e20 * u.Hz)
     cfg = ModelConfig(grid_size=32, filters=(4, 4, 4, 4), lstm_units=4, dense=(4,), dropout=0.0)
     rng = np.random.default_rng(0)

@@ -4,7 +4,7 @@ import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 
-from vo_blazar.classifier import MIN_PATTERN_SEDS, classify_sed, waveband_coverage
+from vo_blazar.classifier.classification import MIN_PATTERN_SEDS, classify_sed, waveband_coverage
 from vo_blazar.sed import NUFNU_UNIT, make_sed
 
 try:

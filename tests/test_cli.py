@@ -4,9 +4,9 @@ import pytest
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable
 
-from vo_blazar.cli import main
+from vo_blazar.cli.commands import main
 from vo_blazar.exceptions import InputValueError, NameResolutionError
-from vo_blazar.target import parse_target
+from vo_blazar.sky.target import parse_target
 
 TXS = SkyCoord(77.35818, 5.69315, unit="deg")
 
@@ -69,15 +69,15 @@ def test_cli_classify_positions_file_reports_the_bad_row_and_classifies_the_rest
 
 
 def test_cli_classify_plot_draws_the_seds_that_were_classified(tmp_path, monkeypatch):
-    import vo_blazar.plotting
+    import vo_blazar.interop.plotting
     drawn = {}
-    real = vo_blazar.plotting.save_sed_plot
+    real = vo_blazar.interop.plotting.save_sed_plot
 
     def spy(sed, path, **kwargs):
         drawn[path.name] = (sed, kwargs)
         return real(sed, path, **kwargs)
 
-    monkeypatch.setattr(vo_blazar.plotting, "save_sed_plot", spy)
+    monkeypatch.setattr(vo_blazar.interop.plotting, "save_sed_plot", spy)
     out = tmp_path / "result.ecsv"
     assert main(["classify", "TXS 0506+056", "--offline", "--no-progress", "--catalogs", "NVSS,AllWISE",
                  "--plot", str(tmp_path / "plots"), "-o", str(out)]) == 0

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from astropy.table import MaskedColumn, QTable, Table
 
-from vo_blazar.cli import main
-from vo_blazar.display import abbreviate, format_results, summary_line
+from vo_blazar.cli.commands import main
+from vo_blazar.cli.display import abbreviate, format_results, summary_line
 
 LONG = ("1 point(s) off the model grid were ignored (PanSTARRS y_PS1); out of the training distribution "
         "(points in band(s) no training SED had: Planck 30 GHz, 3FHL 10-20 GeV; level above every training "
@@ -104,7 +104,7 @@ def test_cli_classify_prints_the_answer_at_40_columns(tmp_path, capsys, monkeypa
 
 
 def test_missing_train_extra_is_a_one_line_hint(monkeypatch, capsys):
-    from vo_blazar.model import train_cli
+    from vo_blazar.training import command as train_cli
 
     def needs_tensorflow(args):
         raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")

@@ -48,7 +48,7 @@ def test_card_and_grid_read_without_tensorflow_or_keras():
 
 def test_lazy_attributes_resolve():
     import vo_blazar
-    from vo_blazar.classifier import classify, classify_sed
+    from vo_blazar.classifier.classification import classify, classify_sed
 
     assert vo_blazar.classify is classify
     assert vo_blazar.classify_sed is classify_sed

@@ -5,7 +5,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from vo_blazar.exceptions import InputValueError
-from vo_blazar.model.augmentation import coverage_transplant
+from vo_blazar.training.augmentation import coverage_transplant
 
 
 def _synthetic(n=4000, L=12, seed=0):

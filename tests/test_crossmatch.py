@@ -8,7 +8,7 @@ from astropy.table import Table
 from vo_blazar.crossmatch import (ConeRegion, EllipseRegion, KnownBlazars, PolygonRegion,
                                   alpha_rx, as_region, candidates, classify_positions,
                                   fermi_ellipse, find_position_columns, match_positions)
-from vo_blazar.crossmatch.cli import add_candidates_parser, run_candidates
+from vo_blazar.cli.candidates import add_candidates_parser, run_candidates
 from vo_blazar.exceptions import InputTypeError, InputValueError
 
 

@@ -1,4 +1,4 @@
-"""Tests of vo_blazar.dataset: the shipped labelled source list, the SED archive and its subsets.
+"""Tests of the labelled data set (vo_blazar.labels, vo_blazar.training.archive, tools.labels): the shipped labelled source list, the SED archive and its subsets.
 
 No test reads the shared data folder: they use the shipped ``sources.ecsv`` and offline snapshot.
 """
@@ -12,8 +12,9 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
 
-from vo_blazar.dataset import archive as arch
-from vo_blazar.dataset.labels import MATCH_RADIUS, load_removed, load_sources
+from vo_blazar.training import archive as arch
+from tools.archive import build_archive
+from vo_blazar.labels import MATCH_RADIUS, load_removed, load_sources
 from vo_blazar.exceptions import InputValueError
 from vo_blazar.grid import FrequencyGrid
 from vo_blazar.sed.table import NUFNU_UNIT
@@ -84,7 +85,7 @@ def test_same_coverage_needs_all_twelve_detections():
 
 
 def test_shared_band_matrix_agrees_with_same_coverage_and_keeps_missing_as_nan():
-    from vo_blazar.dataset.report import sed_shape, shared_band_matrix
+    from tools.data_report import sed_shape, shared_band_matrix
     srcs = Table({"label": [1, 0, 1]})
     pts = QTable(synthetic_points(3, arch.SHARED_BANDS,
                                   source_of=lambda s, c, b: not (s == 2 and b in ("W4", "u"))))
@@ -102,7 +103,7 @@ def test_shared_band_matrix_agrees_with_same_coverage_and_keeps_missing_as_nan()
 
 
 def test_auc_by_group_scores_each_class_against_the_other_side():
-    from vo_blazar.dataset.report import auc_by_group
+    from vo_blazar.training.evaluation import auc_by_group
     # synthetic scores: class "A" blazars perfectly above the negatives, class "B" perfectly below
     y = np.array([1] * 20 + [0] * 30)
     classes = np.array(["A"] * 10 + ["B"] * 10 + ["q"] * 30)
@@ -116,7 +117,7 @@ def test_auc_by_group_scores_each_class_against_the_other_side():
 
 
 def test_completeness_check_exposes_a_one_class_vega_ab_mix_up():
-    from vo_blazar.dataset.report import completeness_check
+    from tools.data_report import completeness_check
     rng = np.random.default_rng(1)
     n = 80
     srcs = Table({"label": np.arange(n) % 2})
@@ -135,7 +136,7 @@ def test_completeness_check_exposes_a_one_class_vega_ab_mix_up():
 def _snapshot_available() -> bool:
     try:
         from vo_blazar.access.snapshot import SnapshotAccess  # noqa: F401
-        from vo_blazar.sed.builder import build_seds  # noqa: F401
+        from vo_blazar.pipeline import build_seds  # noqa: F401
     except ImportError:
         return False
     return True
@@ -154,13 +155,13 @@ def small_sample(sources) -> Table:
 def test_archive_rebuild_is_bit_identical(tmp_path, small_sample):
     from vo_blazar.access.snapshot import SnapshotAccess
     access = SnapshotAccess()
-    a = arch.build_archive(tmp_path / "a.h5", sources=small_sample, chunk=20, access=access)
-    b = arch.build_archive(tmp_path / "b.h5", sources=small_sample, chunk=20)  # a fresh access
+    a = build_archive(tmp_path / "a.h5", sources=small_sample, chunk=20, access=access)
+    b = build_archive(tmp_path / "b.h5", sources=small_sample, chunk=20)  # a fresh access
     assert hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest()
     srcs, pts = arch.load_archive(a)
     # another batch size gives the same SEDs; vectorised maths may differ in the last bit (SIMD
     # paths depend on array length), which is why the chunk size is fixed for the real archive
-    c = arch.build_archive(tmp_path / "c.h5", sources=small_sample, chunk=7, access=access)
+    c = build_archive(tmp_path / "c.h5", sources=small_sample, chunk=7, access=access)
     srcs_c, pts_c = arch.load_archive(c)
     assert list(srcs_c["n_points"]) == list(srcs["n_points"])
     np.testing.assert_allclose(pts_c["nufnu"].value, pts["nufnu"].value, rtol=1e-12)

@@ -231,10 +231,10 @@ def test_shipped_grids_load():
 
 
 def test_shipped_grid_matches_the_current_registry():
-    # a registry edit must be followed by `python -m vo_blazar.grid.build`
+    # a registry edit must be followed by `python -m tools.grids`
     from vo_blazar.registry import load_registry
     reg = load_registry()
-    from vo_blazar.grid.build import EXCLUDED_POINTS
+    from tools.grids import EXCLUDED_POINTS
     fresh = FrequencyGrid.from_registry(reg, tolerance_dex=0.03, name=f"registry-{reg.version}",
                                         exclude=EXCLUDED_POINTS)
     assert fresh == default_grid("gamma")

@@ -6,7 +6,7 @@ from astropy.coordinates import SkyCoord
 
 import vo_blazar
 from vo_blazar.access.snapshot import SnapshotAccess
-from vo_blazar.dataset.labels import MATCH_RADIUS, load_removed, load_sources
+from vo_blazar.labels import MATCH_RADIUS, load_removed, load_sources
 from vo_blazar.registry import load_registry
 
 HARD = ("4FGL_NONBLAZAR", "BAT105_AGN", "RASS_NVSS", "DUSTPEDIA", "MOLNAR_GALAXIES")
@@ -64,7 +64,7 @@ def test_a_seyfert_sed_is_built_from_every_file_label_blind():
     # NGC 1068 (a BAT Seyfert, a DustPedia galaxy, a 4FGL source): radio, IR, soft and hard X-rays and
     # gamma rays from whichever files carry them, and 2FHL non-detections: the catalogues a blazar's
     # SED is built from
-    from vo_blazar.sed.survey_limits import is_survey_limit
+    from vo_blazar.photometry.survey_limits import is_survey_limit
 
     sed = vo_blazar.build_sed(SkyCoord(40.66963, -0.01328, unit="deg"), offline=True)
     assert {"NVSS", "AllWISE", "2RXS", "BAT105", "4FGL-DR4", "PCCS2_030"} <= set(sed["catalog"])

@@ -9,7 +9,7 @@ from vo_blazar.access.cache import MemoryCache, clear_cache, sed_memory
 from vo_blazar.access.snapshot import SnapshotAccess
 from vo_blazar.config import conf
 from vo_blazar.exceptions import PartialResultWarning
-from vo_blazar.sed import build_sed, build_seds
+from vo_blazar.pipeline import build_sed, build_seds
 
 TXS = SkyCoord(77.35818, 5.69315, unit="deg")
 PKS = SkyCoord(329.71694, -30.22559, unit="deg")   # PKS 2155-304

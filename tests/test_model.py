@@ -5,16 +5,16 @@ import numpy as np
 import pytest
 
 from vo_blazar.exceptions import InputValueError, ModelError
-from vo_blazar.model.augmentation import band_dropout, coverage_weights, waveband_index
-from vo_blazar.model.config import ModelConfig, TrainingConfig, preset
-from vo_blazar.model.evaluation import (PlattScaler, binary_metrics, confusion_at, expected_calibration_error,
+from vo_blazar.training.augmentation import band_dropout, coverage_weights, waveband_index
+from vo_blazar.training.config import ModelConfig, TrainingConfig, preset
+from vo_blazar.training.evaluation import (PlattScaler, binary_metrics, confusion_at, expected_calibration_error,
                                         roc_threshold, sparsest_mask)
 
 keras = pytest.importorskip("keras")
 
 from vo_blazar.model.ensemble import Ensemble, load_ensemble, sha256_of  # noqa: E402
-from vo_blazar.model.network import build_model, count_layers  # noqa: E402
-from vo_blazar.model.training import check_arrays, save_for_shipping, train_network  # noqa: E402
+from vo_blazar.training.network import build_model, count_layers  # noqa: E402
+from vo_blazar.training.cross_validation import check_arrays, save_for_shipping, train_network  # noqa: E402
 
 L = 20
 LOG_NU = np.linspace(9.0, 25.0, L)
@@ -195,8 +195,8 @@ def test_band_dropout_shape_reanchors_peak():
 
 
 def test_level_channel_is_blanked_with_its_cell_and_never_reanchored():
-    from vo_blazar.model.augmentation import restrict_to_cells
-    from vo_blazar.model.network import input_statistics
+    from vo_blazar.training.augmentation import restrict_to_cells
+    from vo_blazar.training.network import input_statistics
 
     X = np.zeros((2, L, 3), np.float32)
     X[:, [2, 12, 13], 0] = [1.0, 0.505, 0.01]
@@ -274,7 +274,7 @@ def test_safe_mode_roundtrip_identical_predictions(tmp_path):
 
 
 def test_predict_folds_raw_outputs_skip_the_calibration(tmp_path):
-    from vo_blazar.model.evaluation import PlattScaler
+    from vo_blazar.training.evaluation import PlattScaler
 
     cfg = _ship(tmp_path)
     card_path = tmp_path / "model_card.json"
@@ -313,7 +313,7 @@ def test_corrupted_or_missing_weights_raise_model_error(tmp_path):
 
 
 def test_shared_view_copies_put_blazars_in_the_shared_pattern():
-    from vo_blazar.model.augmentation import shared_view_copies
+    from vo_blazar.training.augmentation import shared_view_copies
 
     X = np.zeros((3, L, 2), np.float32)
     shared = np.zeros(L, bool)
@@ -357,7 +357,7 @@ def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
 
     from vo_blazar.grid import FrequencyGrid
     from vo_blazar.model.card import LEVEL_LIMIT, REQUIRED_KEYS
-    from vo_blazar.model.train_cli import run_training
+    from vo_blazar.training.command import run_training
 
     def grid_factory(variant):
         return FrequencyGrid(10 ** LOG_NU * u.Hz, name="synthetic")
@@ -406,7 +406,7 @@ def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
 
 def test_roc_threshold_is_not_a_tied_score():
     # synthetic scores: 30 identical SEDs share the ROC vertex's score; float noise must not flip them
-    from vo_blazar.model.evaluation import confusion_at, roc_threshold
+    from vo_blazar.training.evaluation import confusion_at, roc_threshold
 
     y = np.r_[np.ones(30, int), np.zeros(30, int), np.ones(5, int)]
     p = np.r_[np.full(30, 0.4), np.linspace(0.0, 0.3, 30), np.full(5, 0.9)].astype(np.float32)

@@ -5,7 +5,8 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 
 from vo_blazar.config import conf
-from vo_blazar.sed import NUFNU_UNIT, build_sed, build_seds
+from vo_blazar.sed import NUFNU_UNIT
+from vo_blazar.pipeline import build_sed, build_seds
 
 TXS = SkyCoord(77.35818, 5.69315, unit="deg")
 
@@ -49,7 +50,7 @@ def test_optical_points_carry_their_extinction_correction(txs_sed):
 
 
 def test_empty_sky_gives_only_survey_limits_not_an_error():
-    from vo_blazar.sed.survey_limits import is_survey_limit
+    from vo_blazar.photometry.survey_limits import is_survey_limit
 
     sed = build_sed(SkyCoord(200.0, -85.0, unit="deg"), offline=True)
     assert sed.meta["failures"] == {}

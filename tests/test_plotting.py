@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
 from vo_blazar.exceptions import InputTypeError, InputValueError, VOBlazarWarning
-from vo_blazar.plotting import ARROW_DEX, TOPLABEL, XLABEL, YLABEL, plot_saliency, plot_sed, save_sed_plot
+from vo_blazar.interop.plotting import ARROW_DEX, TOPLABEL, XLABEL, YLABEL, plot_saliency, plot_sed, save_sed_plot
 from vo_blazar.sed.table import make_sed
 
 ERG = u.erg / u.cm**2 / u.s

@@ -5,7 +5,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from vo_blazar.batch import read_positions
+from vo_blazar.classifier.batch import read_positions
 from vo_blazar.exceptions import InputValueError
 
 TXS = SkyCoord(77.35818, 5.69315, unit="deg")

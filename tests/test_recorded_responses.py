@@ -24,7 +24,7 @@ from vo_blazar.exceptions import ConversionError
 from vo_blazar.photometry.extinction import ebv, extinction_factor
 from vo_blazar.photometry.points import convert_rows
 from vo_blazar.registry import load_registry
-from vo_blazar.sed import build_seds
+from vo_blazar.pipeline import build_seds
 
 try:
     from .loopback_vo import votable_bytes

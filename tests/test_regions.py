@@ -8,7 +8,7 @@ from astropy.wcs import WCS
 from regions import CircleSkyRegion, EllipseSkyRegion, Regions
 
 from vo_blazar.exceptions import InputTypeError, InputValueError
-from vo_blazar.regions import (BLAZAR_COLOR, DEFAULT_COLOR, NON_BLAZAR_COLOR, cones, ellipses,
+from vo_blazar.interop.regions import (BLAZAR_COLOR, DEFAULT_COLOR, NON_BLAZAR_COLOR, cones, ellipses,
                                positions_to_regions, write_regions)
 
 

@@ -24,12 +24,12 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from vo_blazar import classifier
+from vo_blazar.classifier import classification as classifier
 from vo_blazar.atomic import atomic_path
-from vo_blazar.batch import classify_batch, read_positions
-from vo_blazar.cli import main
+from vo_blazar.classifier.batch import classify_batch, read_positions
+from vo_blazar.cli.commands import main
 from vo_blazar.exceptions import InputValueError, VOBlazarWarning
-from vo_blazar.regions import positions_to_regions
+from vo_blazar.interop.regions import positions_to_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,8 +142,8 @@ KILLED_WRITE = textwrap.dedent("""
     import os, sys
     import numpy as np
     from astropy.table import Table
-    import vo_blazar.batch as B
-    from vo_blazar.cli import main
+    import vo_blazar.classifier.batch as B
+    from vo_blazar.cli.commands import main
 
     def fake_batch(positions, **kw):
         return Table({"name": ["a"] * 3000, "ra": np.arange(3000.0), "dec": np.zeros(3000),
@@ -265,7 +265,7 @@ def test_damaged_snapshot_file_is_named(tmp_path, monkeypatch):
     import warnings
 
     from vo_blazar.access import snapshot
-    from vo_blazar.sed import build_sed
+    from vo_blazar.pipeline import build_sed
     (tmp_path / "NVSS.npz").write_bytes(b"PK garbage, not a zip archive")
     monkeypatch.setattr(snapshot, "_snapshot_dir", lambda: tmp_path)
     monkeypatch.setattr(snapshot.SnapshotAccess, "_tables", {})

@@ -6,8 +6,8 @@ training starts (the argument checks run first; no network is trained in these t
 """
 import pytest
 
-from vo_blazar.cli import main
-from vo_blazar.model import train_cli
+from vo_blazar.cli.commands import main
+from vo_blazar.training import command as train_cli
 from vo_blazar.model.ensemble import MODELS_DIR
 
 

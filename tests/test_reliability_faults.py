@@ -16,7 +16,7 @@ from astropy.coordinates import SkyCoord
 from vo_blazar.access import CachedAccess, VOAccess
 from vo_blazar.config import conf
 from vo_blazar.exceptions import PartialResultWarning, ServiceError, ServiceTimeoutError
-from vo_blazar.sed import build_seds
+from vo_blazar.pipeline import build_seds
 
 try:
     from .loopback_vo import TXS_DEC, TXS_RA
@@ -99,7 +99,7 @@ def no_network():
 
 
 def test_live_classify_without_network_exits_nonzero_with_a_line_per_catalogue(no_network, capsys):
-    from vo_blazar.cli import main
+    from vo_blazar.cli.commands import main
     with pytest.warns(PartialResultWarning):
         status = main(["classify", "77.35818 5.69315", "--catalogs", "NVSS,FIRST", "--no-progress"])
     assert status == 3                                       # fe6140e: 0
@@ -112,7 +112,7 @@ def test_live_classify_without_network_exits_nonzero_with_a_line_per_catalogue(n
 
 
 def test_live_sed_without_network_exits_nonzero_with_the_hint(no_network, capsys):
-    from vo_blazar.cli import main
+    from vo_blazar.cli.commands import main
     with pytest.warns(PartialResultWarning, match="failed catalogues"):
         assert main(["sed", "77.35818", "5.69315", "--catalogs", "NVSS,FIRST"]) == 3
     err = capsys.readouterr().err
@@ -120,7 +120,7 @@ def test_live_sed_without_network_exits_nonzero_with_the_hint(no_network, capsys
 
 
 def test_partial_warning_of_many_failed_catalogues_is_one_short_line():
-    from vo_blazar.sed.builder import _failure_line
+    from vo_blazar.pipeline import _failure_line
     failures = {f"CAT{i}": f"ServiceError: CAT{i}: cannot connect: " + "x" * 400 for i in range(31)}
     line = _failure_line(failures)
     assert len(line) < 700 and "31 catalogues failed" in line and "sed.meta['failures']" in line

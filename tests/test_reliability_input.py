@@ -9,10 +9,10 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from vo_blazar.classifier import classify_sed
-from vo_blazar.cli import main
+from vo_blazar.classifier.classification import classify_sed
+from vo_blazar.cli.commands import main
 from vo_blazar.exceptions import InputValueError, UnknownCatalogueError
-from vo_blazar.sed import build_sed, build_seds
+from vo_blazar.pipeline import build_sed, build_seds
 
 TXS = SkyCoord(77.35818, 5.69315, unit="deg")
 

@@ -17,7 +17,7 @@ from astropy.table import Table
 
 pyvo_samp = pytest.importorskip("pyvo.samp")
 
-from vo_blazar import samp  # noqa: E402
+from vo_blazar.interop import samp  # noqa: E402
 from vo_blazar.logger import log  # noqa: E402
 
 try:

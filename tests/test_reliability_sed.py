@@ -11,7 +11,7 @@ import pytest
 from astropy import units as u
 from astropy.table import MaskedColumn, QTable, Table
 
-from vo_blazar.classifier import classify_sed
+from vo_blazar.classifier.classification import classify_sed
 from vo_blazar.sed import NUFNU_UNIT, as_sed
 
 try:

@@ -16,8 +16,8 @@ from astropy.coordinates import Angle, SkyCoord
 from astropy.table import Table
 
 import vo_blazar
-from vo_blazar import classifier
-from vo_blazar.sed import build_sed
+from vo_blazar.classifier import classification as classifier
+from vo_blazar.pipeline import build_sed
 
 try:
     from .test_classify import tiny_ensembles

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from vo_blazar.model.ensemble import MODELS_DIR
-from vo_blazar.model.robustness import VIEWS
+from vo_blazar.training.robustness import VIEWS
 
 
 @pytest.mark.parametrize("variant", ["gamma", "nogamma"])
@@ -29,7 +29,7 @@ def test_refolding_detects_a_card_that_does_not_match_its_models(tmp_path):
     import shutil
 
     from vo_blazar.exceptions import ModelError
-    from vo_blazar.model.robustness import coverage_robustness
+    from vo_blazar.training.robustness import coverage_robustness
     shutil.copytree(MODELS_DIR / "nogamma", tmp_path / "nogamma")
     card_path = tmp_path / "nogamma" / "model_card.json"
     card = json.loads(card_path.read_text())

@@ -38,9 +38,9 @@ def test_shipped_export_is_current_and_intact(variant):
     directory = MODELS_DIR / variant
     card = json.loads((directory / "model_card.json").read_text())
     manifest = read_manifest(directory)
-    assert manifest is not None, f"{directory} has no {MANIFEST_NAME}: run python -m vo_blazar.model.export"
+    assert manifest is not None, f"{directory} has no {MANIFEST_NAME}: run python -m vo_blazar.training.export"
     assert [(w["file"], w["sha256"]) for w in manifest["source_weights"]] == \
-        [(w["file"], w["sha256"]) for w in card["weights"]], "stale export: python -m vo_blazar.model.export"
+        [(w["file"], w["sha256"]) for w in card["weights"]], "stale export: python -m vo_blazar.training.export"
     assert sha256_of(directory / manifest["file"]) == manifest["sha256"]
     assert manifest["n_folds"] == len(card["weights"])
     assert manifest["check"]["max_abs_diff"] <= 1e-5
@@ -49,7 +49,7 @@ def test_shipped_export_is_current_and_intact(variant):
 @needs_tf
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_onnx_equals_keras_on_the_archive_for_every_fold(variant):
-    from vo_blazar.dataset import load_training_arrays
+    from vo_blazar.training.archive import load_training_arrays
 
     onnx = load_ensemble(variant, runtime="onnx")
     keras = load_ensemble(variant, runtime="keras")
@@ -70,7 +70,7 @@ def test_onnx_equals_keras_on_the_archive_for_every_fold(variant):
 
 @needs_tf
 def test_onnx_saliency_follows_the_keras_gradient():
-    from vo_blazar.dataset import load_training_arrays
+    from vo_blazar.training.archive import load_training_arrays
 
     onnx = load_ensemble("nogamma", runtime="onnx")
     keras = load_ensemble("nogamma", runtime="keras")
@@ -92,7 +92,7 @@ import json, sys
 from astropy.coordinates import SkyCoord
 from vo_blazar import classify
 r = classify(SkyCoord(166.1138, 38.2088, unit='deg'), offline=True)   # Mrk 421
-from vo_blazar.classifier import get_ensemble
+from vo_blazar.classifier.classification import get_ensemble
 ens = get_ensemble(str(r['model'][0]))
 s = ens.saliency(ens.grid.encode(r.seds[0]), (0,))
 print(json.dumps({'p': float(r['p_blazar'][0]), 'std': float(r['p_blazar_std'][0]),
@@ -183,7 +183,7 @@ def test_stale_export_is_refused_for_onnx_and_falls_back_to_keras(exported):
     source = json.loads((exported / MANIFEST_NAME).read_text())["source_weights"]
     source[3]["sha256"] = "f" * 64          # as if fold 3 had been retrained after the export
     _edit_manifest(exported, source_weights=source)
-    with pytest.raises(StaleExportError, match="re-export after training: python -m vo_blazar.model.export"):
+    with pytest.raises(StaleExportError, match="re-export after training: python -m vo_blazar.training.export"):
         load_ensemble(directory=exported, runtime="onnx")
     if HAVE_TF:
         assert load_ensemble(directory=exported).runtime == "keras"
@@ -197,7 +197,7 @@ def test_ensemble_on_onnx_has_no_keras_models():
 
 
 def test_eight_threads_load_each_ensemble_once(monkeypatch):
-    from vo_blazar import classifier
+    from vo_blazar.classifier import classification as classifier
     from vo_blazar.model import ensemble as ensemble_module
 
     calls = []
@@ -224,7 +224,7 @@ def test_eight_threads_load_each_ensemble_once(monkeypatch):
 def test_export_command_writes_a_checked_export(tmp_path, capsys):
     from test_model import _ship, synthetic_arrays   # noqa: E402  (tiny synthetic folds)
 
-    from vo_blazar.model.export import main
+    from vo_blazar.training.export import main
 
     _ship(tmp_path, scaling="shape_level")
     assert main(["--models", str(tmp_path), "--check", "64"]) == 0

@@ -16,7 +16,7 @@ from astropy.table import QTable, Table
 
 pyvo_samp = pytest.importorskip("pyvo.samp")
 
-from vo_blazar import samp  # noqa: E402
+from vo_blazar.interop import samp  # noqa: E402
 from vo_blazar.exceptions import InputTypeError, InputValueError, SAMPHubNotFoundError  # noqa: E402
 from vo_blazar.sed.table import make_sed  # noqa: E402
 

@@ -12,7 +12,8 @@ from astropy.coordinates import SkyCoord
 from vo_blazar.access import VOAccess
 from vo_blazar.config import conf
 from vo_blazar.exceptions import PartialResultWarning
-from vo_blazar.sed import NUFNU_UNIT, build_sed, build_seds
+from vo_blazar.sed import NUFNU_UNIT
+from vo_blazar.pipeline import build_sed, build_seds
 
 try:
     from .loopback_vo import TXS_DEC, TXS_RA, default_synthetic_table, synthetic_catalogue

@@ -8,7 +8,7 @@ from astropy.coordinates import SkyCoord
 from vo_blazar.access.snapshot import SnapshotAccess, snapshot_catalogues
 from vo_blazar.exceptions import InputTypeError, InputValueError, NameResolutionError
 from vo_blazar.registry import load_registry
-from vo_blazar.snapshot import resolve_name
+from vo_blazar.access.names import resolve_name
 
 TXS = SkyCoord(77.35818, 5.69315, unit="deg")
 EMPTY_SKY = SkyCoord(123.0, -62.0, unit="deg")   # no snapshot source near this position

@@ -10,7 +10,7 @@ from vo_blazar.exceptions import RegistryError
 from vo_blazar.registry import load_registry
 from vo_blazar.registry.catalogue import Footprint
 from vo_blazar.registry.loader import _parse
-from vo_blazar.sed.survey_limits import (SURVEY_LIMIT_SUFFIX, in_footprint, is_survey_limit,
+from vo_blazar.photometry.survey_limits import (SURVEY_LIMIT_SUFFIX, in_footprint, is_survey_limit,
                                          survey_limit_points)
 
 NUFNU = u.erg / (u.cm**2 * u.s)

@@ -7,7 +7,7 @@ position(s), the radius). Writes are atomic (temporary file +
 `os.replace`) so a crash or a concurrent writer never leaves half a file; failures are never
 cached; an entry that no longer parses is deleted and fetched again. Nothing is pickled.
 
-`sed_memory` keeps whole SEDs built in this process (`vo_blazar.sed.build_seds`), so asking for
+`sed_memory` keeps whole SEDs built in this process (`vo_blazar.pipeline.build_seds`), so asking for
 the same source again skips the catalogue queries and the photometry altogether.
 """
 from __future__ import annotations
@@ -102,7 +102,7 @@ class MemoryCache:
             self._entries.clear()
 
 
-#: SEDs built in this process (`vo_blazar.sed.build_seds`), at most ``conf.sed_cache_size``.
+#: SEDs built in this process (`vo_blazar.pipeline.build_seds`), at most ``conf.sed_cache_size``.
 sed_memory = MemoryCache(lambda: conf.sed_cache_size)
 
 

@@ -19,9 +19,10 @@ from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
 from ..exceptions import InputTypeError, InputValueError
+from ..package_data import data_path
 from ..registry.catalogue import Catalogue
 from .base import INDEX_COLUMN, CatalogueAccess
-from .snapshot_file import SUFFIX, read_table
+from .snapshot_file import SUFFIX, catalogue_columns, read_table, string_columns
 from .vo import _check_radius
 
 __all__ = ["SnapshotAccess", "snapshot_catalogues"]
@@ -31,9 +32,7 @@ _PRIVATE = ("_origin", "_origin_row", "_dereddened")
 
 
 def _snapshot_dir() -> Path:
-    # a plain path next to the package: importlib.resources' MultiplexedPath (editable installs,
-    # namespace sub-folders) cannot open files, and the snapshot is always installed unzipped
-    return Path(__file__).resolve().parent.parent / "data" / "snapshot"
+    return data_path("snapshot")
 
 
 @functools.lru_cache(maxsize=1)
@@ -130,10 +129,9 @@ class SnapshotAccess(CatalogueAccess):
     @staticmethod
     def _empty(catalogue: Catalogue) -> Table:
         """Zero rows with the catalogue's columns (registry-derived) and the provenance columns."""
-        from ..snapshot.build import _catalogue_columns, _string_columns
-        strings = _string_columns(catalogue)
+        strings = string_columns(catalogue)
         t = Table(meta={"catalogue": catalogue.name})
-        for col in _catalogue_columns(catalogue):
+        for col in catalogue_columns(catalogue):
             if col in strings:
                 t[col] = MaskedColumn(np.array([], dtype=str))
             else:

@@ -17,7 +17,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Column, MaskedColumn, Table
 
-__all__ = ["SUFFIX", "write_table", "read_table"]
+__all__ = ["SUFFIX", "write_table", "read_table", "catalogue_columns", "string_columns"]
 
 SUFFIX = ".npz"
 _META = "__meta__"
@@ -69,3 +69,35 @@ def read_table(path: str | Path) -> Table:
             else:
                 table[name] = Column(z[name], unit=unit, name=name)
     return table
+
+
+def catalogue_columns(cat) -> list[str]:
+    """The registry columns of ``cat`` that its snapshot file holds, in a fixed order (also what an
+    empty answer must have)."""
+    cols = [cat.ra_column, cat.dec_column]
+    if cat.name_column:
+        cols.append(cat.name_column)
+    if cat.ellipse:
+        cols += [cat.ellipse[k] for k in ("semi_major", "semi_minor", "angle")]
+    for p in cat.points:
+        cols.append(p.value)
+        if p.error:
+            cols.append(p.error)
+        for key in ("flux", "lolim", "hilim"):
+            if key in p.params:
+                cols.append(p.params[key])
+        if p.upper_limit is not None:
+            if p.upper_limit.column:
+                cols.append(p.upper_limit.column)
+            if p.upper_limit.error_hi:
+                cols.append(p.upper_limit.error_hi)
+    return list(dict.fromkeys(cols))
+
+
+def string_columns(cat) -> set[str]:
+    """The columns of ``cat`` stored as text: its name column and upper-limit flag columns."""
+    out = {cat.name_column} if cat.name_column else set()
+    for p in cat.points:
+        if p.upper_limit is not None and p.upper_limit.kind == "flag":
+            out.add(p.upper_limit.column)
+    return out

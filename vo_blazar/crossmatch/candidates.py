@@ -116,7 +116,7 @@ def _fetch_catalogue(name: str, region: Region | None, offline) -> Table:
         raise InputValueError(f"the registry catalogue {name!r} can only be fetched for a region; "
                               "pass region= (a cone, a polygon or a 4FGL name)")
     center, radius = region.bounding_cone()
-    from ..sed.builder import default_access
+    from ..pipeline import default_access
     table = default_access(offline, cache=False).cone(cat, center, radius)
     if len(table) == 0:
         raise InputValueError(f"catalogue {name!r} has no source in {region.describe()}")
@@ -129,7 +129,7 @@ def _fetch_catalogue(name: str, region: Region | None, offline) -> Table:
 
 def _default_classifier() -> Callable:
     try:
-        from ..classifier import classify
+        from ..classifier.classification import classify
     except ImportError as exc:
         raise InputValueError("vo_blazar.classify is not available in this installation; pass "
                               "classifier= (a callable with classify's signature)") from exc

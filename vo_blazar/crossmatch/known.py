@@ -19,6 +19,7 @@ from astropy.table import Table, vstack
 
 from ..exceptions import InputValueError
 from .sources import find_position_columns
+from ..package_data import data_path
 
 __all__ = ["KnownBlazars", "DEFAULT_KNOWN_RADIUS", "FERMI_BLAZAR_CLASSES"]
 
@@ -199,7 +200,7 @@ class KnownBlazars:
 
 @functools.lru_cache(maxsize=None)
 def _shipped_known_blazars(cls) -> KnownBlazars:
-    path = Path(__file__).resolve().parent.parent / "data" / "labels" / "sources.ecsv"
+    path = data_path("labels", "sources.ecsv")
     if not path.is_file():
         raise InputValueError(f"this installation ships no known-blazar list ({path} is missing); "
                               "pass known= (a KnownBlazars or a Table with name/ra/dec) or drop_known=False")

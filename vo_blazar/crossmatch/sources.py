@@ -16,7 +16,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from ..exceptions import InputTypeError, InputValueError
-from ..target import column_tokens, find_position_columns
+from ..sky.target import column_tokens, find_position_columns
 
 __all__ = ["SourceList", "find_position_columns", "DEFAULT_ERRORS"]
 

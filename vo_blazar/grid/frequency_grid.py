@@ -35,6 +35,7 @@ from ..logger import log
 from ..sed.table import NUFNU_UNIT
 from .report import EncodingReport
 from .scaling import FluxScaling
+from ..package_data import data_path
 
 __all__ = ["FrequencyGrid", "GAMMA_LOG_NU", "default_grid", "GRID_FILE_FORMAT"]
 
@@ -513,7 +514,7 @@ def _catalogues_of(registry: Any) -> list:
 
 
 #: Folder of the shipped grid files (plain path: importlib.resources trips over editable installs).
-GRIDS_DIR = Path(__file__).resolve().parent.parent / "data" / "grids"
+GRIDS_DIR = data_path("grids")
 _DEFAULT_GRIDS = {"gamma": "registry.json", "nogamma": "registry-nogamma.json"}
 
 

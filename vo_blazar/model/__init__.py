@@ -1,35 +1,28 @@
-"""The Conv1D + BiLSTM blazar classifier (after Fraga et al.): network, cross-validated training,
-evaluation, baselines, and the shipped fold ensembles with their model cards.
+"""The shipped classifier at run time: fold ensembles (`~vo_blazar.model.ensemble`) with their model
+cards (`~vo_blazar.model.card`), run on ONNX Runtime (`~vo_blazar.model.runtime`), calibrated
+(`~vo_blazar.model.calibration`) and explained (`~vo_blazar.model.saliency`). No TensorFlow:
+building and training networks is `vo_blazar.training` (the ``train`` extra).
 
 >>> from vo_blazar.model import load_ensemble              # doctest: +SKIP
 >>> ens = load_ensemble("gamma")                           # doctest: +SKIP
 >>> mean, std = ens.predict(ens.grid.encode_many(seds))    # doctest: +SKIP
-
-Keras/TensorFlow (the ``train`` extra) are imported only when a network is built, trained or loaded
-with ``runtime="keras"``; the shipped ensembles run on ONNX Runtime (`vo_blazar.model.runtime`).
 """
-import os
 from importlib import import_module
 
-# TensorFlow's C++ start-up chatter (CPU feature notes) means nothing to a user; errors still show.
-# setdefault: a user who set the variable keeps their choice.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+__all__ = ["Ensemble", "load_ensemble", "PlattScaler", "gradient_saliency"]
 
-__all__ = ["ModelConfig", "TrainingConfig", "PRESETS", "preset", "build_model", "cross_validate",
-           "train_network", "Ensemble", "load_ensemble", "run_training", "train_command", "add_arguments",
-           "roc_threshold", "expected_calibration_error", "PlattScaler", "gradient_saliency",
-           "GradientBoostingBaseline", "CoverageBaseline", "band_dropout"]
-
-_WHERE = {"ModelConfig": "config", "TrainingConfig": "config", "PRESETS": "config", "preset": "config",
-          "build_model": "network", "cross_validate": "training", "train_network": "training",
-          "Ensemble": "ensemble", "load_ensemble": "ensemble", "run_training": "train_cli",
-          "train_command": "train_cli", "add_arguments": "train_cli", "roc_threshold": "evaluation",
-          "expected_calibration_error": "evaluation", "PlattScaler": "evaluation",
-          "gradient_saliency": "saliency", "GradientBoostingBaseline": "baseline",
-          "CoverageBaseline": "baseline", "band_dropout": "augmentation"}
+_WHERE = {"Ensemble": "ensemble", "load_ensemble": "ensemble", "PlattScaler": "calibration",
+          "gradient_saliency": "saliency"}
+#: names this package exported before training moved to `vo_blazar.training` (issue 13)
+_MOVED = {"ModelConfig": "config", "TrainingConfig": "config", "PRESETS": "config", "preset": "config",
+          "build_model": "network", "cross_validate": "cross_validation", "train_network": "cross_validation",
+          "run_training": "command", "train_command": "command", "add_arguments": "command",
+          "roc_threshold": "evaluation", "expected_calibration_error": "evaluation",
+          "GradientBoostingBaseline": "baseline", "CoverageBaseline": "baseline", "band_dropout": "augmentation"}
 
 
 def __getattr__(name: str):
     if name in _WHERE:
         return getattr(import_module(f".{_WHERE[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from .._moved import moved_attribute
+    return moved_attribute(__name__, name, {k: f"vo_blazar.training.{v}" for k, v in _MOVED.items()})

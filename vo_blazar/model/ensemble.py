@@ -26,12 +26,13 @@ from ..jsonfile import read_json
 from ..logger import log
 from .runtime import (EXPORT_COMMAND, MANIFEST_NAME, RUNTIMES, KerasFolds, StaleExportError, keras_available,
                       load_onnx_folds, onnxruntime_available, read_manifest)
+from ..package_data import data_path
 
 __all__ = ["Ensemble", "load_ensemble", "compact_models", "MODELS_DIR", "VARIANTS", "sha256_of"]
 
 #: Folder of the shipped models (a plain path, like the grids: editable installs confuse
 #: importlib.resources.files for data folders without __init__).
-MODELS_DIR = Path(__file__).resolve().parent.parent / "data" / "models"
+MODELS_DIR = data_path("models")
 VARIANTS = ("gamma", "nogamma")
 CARD_NAME = "model_card.json"
 GRID_NAME = "grid.json"
@@ -97,7 +98,7 @@ class Ensemble:
         cal = card.get("calibration", {}) or {}
         self._platt = None
         if cal.get("method") == "platt":
-            from .evaluation import PlattScaler
+            from .calibration import PlattScaler
             self._platt = [PlattScaler(float(c["a"]), float(c["b"])) for c in cal["per_fold"]]
             if len(self._platt) != len(self):
                 raise ModelError(f"model card lists {len(self._platt)} calibrations "
@@ -347,7 +348,7 @@ def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[
     """Re-save every fold file of a model folder without optimizer state; update the card's hashes.
 
     For model folders saved from compiled models (training already ships compact files, see
-    `vo_blazar.model.training.save_for_shipping`). Storage stays float32: Keras saves variables
+    `vo_blazar.training.cross_validation.save_for_shipping`). Storage stays float32: Keras saves variables
     in their own dtype, so half precision would change the network's arithmetic.
 
     Parameters
@@ -364,7 +365,7 @@ def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[
     """
     import keras
 
-    from .training import save_for_shipping
+    from ..training.cross_validation import save_for_shipping
 
     directory = Path(directory)
     card_path = directory / CARD_NAME

@@ -3,7 +3,7 @@
 Training stays Keras 3 on TensorFlow. For inference every shipped model folder also holds
 
 * ``ensemble.onnx`` -- all folds as one ONNX graph, input ``(N, L, C)`` float32, output ``(N, n_folds)``
-  (each fold's raw sigmoid output), written by ``python -m vo_blazar.model.export``;
+  (each fold's raw sigmoid output), written by ``python -m vo_blazar.training.export``;
 * ``onnx_manifest.json`` -- the SHA-256 of that file (checked before loading, a mismatch is refused),
   the SHA-256 of the ``fold_XX.keras`` files it was exported from (an export older than the model
   card's weights is stale), its input and output names and the grid cells that the folds' training
@@ -34,7 +34,7 @@ MANIFEST_NAME = "onnx_manifest.json"
 MANIFEST_FORMAT = "vo_blazar-onnx-export-1"
 ONNX_NAME = "ensemble.onnx"
 RUNTIMES = ("auto", "onnx", "keras")
-EXPORT_COMMAND = "python -m vo_blazar.model.export"
+EXPORT_COMMAND = "python -m vo_blazar.training.export"
 #: Step of the central differences of `OnnxFolds.saliency`. Present cells are >= the scaling floor
 #: (0.01), so x - h stays present and the network's presence mask (ReLU of 1000 x, capped at 1)
 #: stays saturated. Measured against the Keras gradient on archive SEDs: 1e-3 is off by up to 9 %

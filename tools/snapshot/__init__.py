@@ -1,0 +1,1 @@
+"""Building the embedded offline snapshot: ``python -m tools.snapshot.build --shared ../shared/data``."""

@@ -1,0 +1,88 @@
+"""When the model cannot know, and what it warns about: the rules behind the ``reliable``,
+``reliability`` and ``warnings`` columns of `~vo_blazar.classifier.classify_sed`, each with the
+measured figure from the model card that justifies it (docs/model_card.rst).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["MIN_POINTS", "MIN_RELIABLE_DETECTIONS", "MIN_PATTERN_SEDS", "MAX_RELIABLE_SPREAD",
+           "ir_optical_warning", "sparse_warning", "one_class_warnings", "waveband_coverage"]
+
+#: Fewer detected points than this and the row carries a "sparse" warning.
+MIN_POINTS = 4
+#: Fewer detections on the model grid than this and the row is not reliable (one point has no shape).
+MIN_RELIABLE_DETECTIONS = 2
+#: A coverage pattern (set of wavebands) seen for fewer training SEDs than this is not reliable.
+MIN_PATTERN_SEDS = 10
+#: Fold models that disagree more than this (standard deviation of their p_blazar) cannot know.
+MAX_RELIABLE_SPREAD = 0.3
+_WAVEBAND_EDGES = [  # log10(nu/Hz) upper edges, in order; used to name the bands covered
+    ("radio", 11.0), ("mm", 12.5), ("ir", 14.5), ("optical", 15.0), ("uv", 16.2),
+    ("xray", 20.0), ("gamma", np.inf)]
+
+
+def ir_optical_warning(ensemble) -> str:
+    """Warning for an SED seen only in IR and optical bands, with the model card's measured recall."""
+    rows = [r for r in ensemble.card.get("coverage_robustness", [])
+            if r["view"] == "AllWISE + SDSS only" and r["label"] == 1]
+    n = sum(r["n"] for r in rows)
+    measured = "" if not n else (
+        f"; cross-validated, {100 * sum(r['n'] * r['correct'] for r in rows) / n:.0f} % of {n} blazars "
+        "seen only by AllWISE and SDSS were called blazars")
+    return ("IR-optical bands only: the coverage of most training quasars, so only the SED shape decides "
+            "(less reliable than with radio, X-ray or gamma-ray points" + measured + ")")
+
+
+def sparse_warning(ensemble) -> str:
+    """The measured suffix of the sparse-SED warning: the model card's sparsest-10 % figures."""
+    card = ensemble.card
+    try:
+        sp = card["metrics_sparsest_10pct"]
+        cells = max(f["metrics_sparsest_10pct"]["max_points"] for f in card["per_fold"])
+        return (f"; cross-validated, among the sparsest 10 % of training SEDs (<= {cells} grid cells) "
+                f"{100 * sp['accuracy_blazar']['mean']:.0f} % of the blazars and "
+                f"{100 * sp['accuracy_nonblazar']['mean']:.0f} % of the non-blazars were classified "
+                "correctly")
+    except (KeyError, TypeError, ValueError):   # a card without these figures (e.g. a test model)
+        return ""
+
+
+def one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
+    """Per encoded SED: its points in cells that only one class filled in training (model card)."""
+    cells = ensemble.card.get("cells_one_class") or {}
+    out = [""] * len(X)
+    present = X[..., 0] > ensemble.grid.scaling.missing_value
+    for label, name in (("blazar", "blazars"), ("nonblazar", "non-blazars")):
+        idx = np.asarray(cells.get(label, []), dtype=int)
+        if not idx.size:
+            continue
+        hit = present[:, idx]
+        # one message per distinct combination of such cells (usually one), not one per SED
+        patterns, which = np.unique(hit, axis=0, return_inverse=True)
+        for k, pattern in enumerate(patterns):
+            if not pattern.any():
+                continue
+            text = (f"points in {', '.join(ensemble.cell_names[j] for j in idx[pattern])}, filled only for "
+                    f"training {name}: p_blazar may reflect that coverage")
+            for i in np.flatnonzero(which.ravel() == k):
+                out[i] = f"{out[i]}; {text}" if out[i] else text
+    return out
+
+
+def waveband_coverage(lognu: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.ndarray, list[str]]:
+    """Which wavebands each of ``n`` SEDs has points in (detections or upper limits).
+
+    ``lognu`` are the log10 frequencies (Hz) of usable points and ``owner`` the SED each belongs
+    to. Returns the ``(n, 7)`` presence matrix and one text per SED (e.g. ``"radio,ir,xray"``):
+    the coverage pattern that `classify_sed` reports in ``bands`` and checks against the model
+    card's training patterns.
+    """
+    band_of = np.searchsorted([edge for _, edge in _WAVEBAND_EDGES], lognu, side="left")
+    present = np.zeros((n, len(_WAVEBAND_EDGES)), bool)
+    present[owner, band_of] = True
+    names = [name for name, _ in _WAVEBAND_EDGES]
+    # one string per distinct coverage (a handful), not one join per SED
+    code = present @ (1 << np.arange(len(names)))
+    text = {c: ",".join(names[j] for j in range(len(names)) if c >> j & 1) for c in np.unique(code)}
+    return present, [text[c] for c in code]

@@ -123,7 +123,7 @@ def build_archive(out: str | Path | None = None, *, sources: Table | None = None
         f.attrs["sources_sha256"] = src_hash
         f.attrs["n_sources"] = n
         f.attrs["n_points"] = int(n_points.sum())
-        f.attrs["build_command"] = "python -m vo_blazar.training.archive"
+        f.attrs["build_command"] = "python -m tools.archive --ship"
         g = f.create_group("sources", track_order=False)
         for name in ("name", "origin", "class", "provenance", "also_in"):
             g.create_dataset(name, data=_enc(sources[name]), **packed)

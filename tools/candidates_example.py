@@ -15,7 +15,7 @@ Steps (printed):
    shipped classifier offline, and report where the known blazars land (fraction in the top
    decile, median rank percentile). Needs the shipped model; slow (SEDs for ~14,000 positions).
 
-Run: ``.venv/bin/python scripts/candidates_example.py [--classify] [--limit N] [--dask N]``.
+Run: ``.venv/bin/python -m tools.candidates_example [--classify] [--limit N] [--dask N]``.
 """
 from __future__ import annotations
 

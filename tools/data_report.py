@@ -441,9 +441,9 @@ def write_report(archive: str | Path | None = None, docs: str | Path = DOCS) -> 
         "The labelled SED set that trains and tests the classifier: which sources, which SED points, and how",
         "much of the label the *presence* of bands gives away. Regenerate with::",
         "",
-        "    python -m tools.labels --shared /work/shared/data   # source list (shipped)",
-        "    python -m vo_blazar.training.archive                             # SEDs, offline build_seds",
-        "    python -m tools.data_report                              # this page",
+        "    python -m tools.labels --shared /work/shared/data --ship   # source list (shipped)",
+        "    python -m tools.archive --ship                                 # SEDs, offline build_seds",
+        "    python -m tools.data_report --ship                       # this page",
         "",
         f"Archive: ``{archive.name}`` (format ``{sources.meta.get('format')}``, registry "
         f"``{sources.meta.get('registry_version')}``, cone radius {sources.meta.get('radius_arcsec')} "

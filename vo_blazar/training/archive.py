@@ -65,7 +65,7 @@ def load_archive(path: str | Path | None = None) -> tuple[Table, Table]:
     path = Path(path) if path is not None else default_archive_path()
     if not path.is_file():
         raise InputValueError(f"SED archive {path} not found; "
-                              "build it with `python -m vo_blazar.training.archive`")
+                              "build it with `python -m tools.archive --ship` (from a source checkout)")
     with h5py.File(path, "r") as f:
         if f.attrs.get("format") != ARCHIVE_FORMAT:
             raise InputValueError(f"{path} is not a vo_blazar SED archive (format {f.attrs.get('format')!r})")

@@ -6,9 +6,11 @@ as a live query: pyvo's TAP or SCS client or astroquery's XMatch client, `VOAcce
 and column aliases, then the registry mapping and the photometry. The expected nuFnu values are
 computed here from the recorded magnitudes with the published zero points.
 
-No recorded HEASARC or CASDA cone-search answer was found in a public test suite; both services
-speak IVOA Simple Cone Search, whose answer format the recorded SCS answer below (pyvo's) covers.
-Their service-specific column names are what ``vo-blazar check-services`` checks live.
+The HEASARC cone-search answer is the sample response of the IVOA Simple Cone Search 1.03
+Recommendation, a real HEASARC coneGet.pl answer. No recorded CASDA catalogue cone-search answer
+was found in a public test suite; CASDA speaks IVOA Simple Cone Search, whose answer format the two
+recorded SCS answers cover, and RACS's column names are what ``vo-blazar check-services`` checks
+live.
 """
 import textwrap
 from pathlib import Path
@@ -185,3 +187,45 @@ def test_recorded_scs_votable(vo_server, tmp_path):
     assert ks["nufnu"].to_value(NUFNU)[order] == pytest.approx(_vega_nufnu([12.504, 12.398], "Ks"),
                                                                 rel=1e-6)
     assert len(sed) == 4 and not sed["upper_limit"].any()
+
+
+# ---------------------------------------------------------------------- HEASARC Simple Cone Search
+HEASARC_ENTRY = """
+version: "recorded"
+catalogues:
+  - name: HEASARC_FIRST
+    title: FIRST through HEASARC's cone search (coneGet.pl, table heasarc_first), recorded answer
+    waveband: radio
+    reference: IVOA Simple Cone Search 1.03, Appendix A
+    access: {kind: scs, url: "URL"}
+    # HEASARC's own lower-case names, as in the registry's PMN, UVOT, 2RXS and 3FHL entries
+    ra_column: ra
+    dec_column: dec
+    name_column: name
+    match: cone
+    points:
+      - {band: "FIRST 1.4 GHz", frequency: "1.4 GHz", conversion: flux_density, value: int_flux_20_cm,
+         error: flux_20_cm_error, params: {unit: mJy}}
+"""
+
+
+def test_recorded_heasarc_cone_search_answer(vo_server, tmp_path):
+    # a real HEASARC coneGet.pl answer (VOTable 1.0 with a DOCTYPE, UCD1 ucds, unit "degree"),
+    # the sample response of the IVOA Simple Cone Search 1.03 Recommendation
+    body = (RECORDED / "scs_heasarc_first_ivoa_scs103.xml").read_bytes()
+    vo_server.add_recorded("heasarc_first", body)
+    entry = HEASARC_ENTRY.replace("URL", vo_server.scs_url("heasarc_first"))
+    catalogue = _registry(tmp_path, entry)["HEASARC_FIRST"]
+    rows = VOAccess().cone(catalogue, SkyCoord(180.05, 60.01, unit="deg"), 0.1 * u.deg)
+    assert list(rows["name"]) == ["FIRST J120002.6+595708", "FIRST J120025.3+600103",
+                                  "FIRST J120018.1+600236", "FIRST J115959.4+600403"]
+    assert rows["ra"].unit == u.deg and rows["int_flux_20_cm"].unit == u.mJy
+    sed = convert_rows(catalogue, rows)
+    order = np.argsort(np.asarray(sed["_row"]))
+    # nuFnu = 1.4e9 Hz x S; 1 mJy = 1e-26 erg/cm2/s/Hz: 1.14 mJy -> 1.596e-17 erg/cm2/s
+    expected = 1.4e9 * np.array([1.14, 2.56, 19.23, 1.20]) * 1e-26
+    assert sed["nufnu"].to_value(NUFNU)[order] == pytest.approx(expected, rel=1e-9)
+    assert sed["nufnu_err"].to_value(NUFNU)[order] == pytest.approx(
+        1.4e9 * np.array([0.139, 0.142, 0.145, 0.147]) * 1e-26, rel=1e-9)
+    assert sed["frequency"].to_value(u.Hz) == pytest.approx(1.4e9)
+    assert not sed["upper_limit"].any()

@@ -239,3 +239,32 @@ def test_packaged_entry_answers_without_network():
     cat = load_registry()["4FGL-DR4"]
     rows = VOAccess().cone(cat, SkyCoord(166.1138, 38.2088, unit="deg"), 0.2 * u.deg)   # Mrk 421
     assert "4FGL J1104.4+3812" in [str(n).strip() for n in rows["Source_Name"]]
+
+
+@pytest.mark.parametrize("name,ghz", [("PCCS2_100", 100), ("PCCS2_143", 143), ("PCCS2_217", 217),
+                                      ("PCCS2_353", 353)])
+def test_pccs2_hfi_entries_take_frequency_suffixed_vizier_names(name, ghz):
+    # third-party code reads these VizieR tables as DetFlux<GHz>/e_DetFlux<GHz> (docs/registry.rst)
+    cat = load_registry()[name]
+    answer = Table({"RAJ2000": [10.0], "DEJ2000": [-5.0], "Name": ["PCCS2 X"],
+                    f"DetFlux{ghz}": [1234.5] * u.mJy, f"e_DetFlux{ghz}": [56.7] * u.mJy})
+    checked = VOAccess()._check_columns(cat, answer, "http://127.0.0.1/x")
+    assert {"DetFlux", "e_DetFlux"} <= set(checked.colnames)
+    point = convert_rows(cat, checked)
+    nu = ghz * 1e9
+    # nuFnu = nu x S, 1 mJy = 1e-26 erg/cm2/s/Hz
+    assert point["nufnu"].to_value(u.erg / u.cm**2 / u.s) == pytest.approx([nu * 1234.5e-26], rel=1e-9)
+    assert point["nufnu_err"].to_value(u.erg / u.cm**2 / u.s) == pytest.approx([nu * 56.7e-26], rel=1e-9)
+    # an answer with the plain names is used as it is
+    plain = Table({"RAJ2000": [10.0], "DEJ2000": [-5.0], "DetFlux": [1.0] * u.mJy,
+                   "e_DetFlux": [0.1] * u.mJy, f"DetFlux{ghz}": [9.0] * u.mJy})
+    checked = VOAccess()._check_columns(cat, plain, "http://127.0.0.1/x")
+    assert checked["DetFlux"][0] == 1.0
+
+
+def test_bat105_has_no_live_service():
+    # VizieR's J/ApJS/235/4/table3 labels (Flux, Swift, RAJ2000) are not the entry's FITS names
+    cat = load_registry()["BAT105"]
+    assert cat.access.kind == "offline"
+    with pytest.raises(ServiceError, match="BAT105: no live VO service"):
+        VOAccess().cone(cat, SkyCoord(166.1138, 38.2088, unit="deg"), 10 * u.arcsec)

@@ -226,10 +226,11 @@ def test_bad_registry_access_kind(vo_catalogue):
 
 @pytest.mark.parametrize("coord,radius,error,match", [
     ((77.0, 5.0), RADIUS, InputTypeError, "SkyCoord"),
-    (SkyCoord([1, 2], [3, 4], unit="deg"), RADIUS, InputValueError, "one position"),
-    (TXS, 15.0, InputTypeError, "angle Quantity"),
-    (TXS, 0 * u.arcsec, InputValueError, "> 0"),
-    (TXS, 15 * u.m, InputTypeError, "angle Quantity"),
+    (SkyCoord([1, 2], [3, 4], unit="deg"), RADIUS, InputValueError, r"single position.*use bulk\(\)"),
+    (TXS, 15.0, InputTypeError, "angular Quantity"),
+    (TXS, 0 * u.arcsec, InputValueError, "0 < radius"),
+    (TXS, 15 * u.m, InputValueError, "angle, got unit m"),   # the type is right, its unit is not
+    (TXS, None, InputTypeError, "angular Quantity"),        # an access has no default radius
 ])
 def test_bad_input(vo_catalogue, coord, radius, error, match):
     with pytest.raises(error, match=match):

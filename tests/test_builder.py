@@ -192,11 +192,11 @@ def test_ellipse_match_also_keeps_the_catalogues_own_counterpart(counterpart):
 def test_missing_counterpart_columns_fall_back_to_the_ellipse_and_say_so():
     from astropy import log as astropy_log     # vo_blazar's logger is its child
 
-    from vo_blazar import pipeline as builder
+    from vo_blazar.sky import counterparts
     rows = synthetic_rows([60.0, 10.0], [1.0, 3.0])          # synthetic rows without RA_C / DEC_C
     rows["A"] = rows["B"] = np.full(2, 30 / 3600) * u.deg
     rows["PA"] = np.zeros(2) * u.deg
-    builder._NO_COUNTERPART_COLUMNS.discard("SYNTH-LAT")
+    counterparts._NO_COUNTERPART_COLUMNS.discard("SYNTH-LAT")
     with astropy_log.log_to_list() as messages:
         sed = build_sed(TARGET, catalogs=[_synthetic_ellipse_catalogue(True)],
                         access=SyntheticAccess({"SYNTH-LAT": rows}))

@@ -5,10 +5,11 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from vo_blazar.access.cache import MemoryCache, clear_cache, sed_memory
+from vo_blazar.access.cache import clear_cache
 from vo_blazar.access.snapshot import SnapshotAccess
 from vo_blazar.config import conf
 from vo_blazar.exceptions import PartialResultWarning
+from vo_blazar.memory import MemoryCache, sed_memory
 from vo_blazar.pipeline import build_sed, build_seds
 
 TXS = SkyCoord(77.35818, 5.69315, unit="deg")
@@ -36,14 +37,15 @@ def test_capacity_zero_keeps_nothing():
 
 @pytest.fixture
 def bulk_calls(monkeypatch):
+    # the pipeline asks the access through its trusted path (arguments validated once, upstream)
     calls = []
-    original = SnapshotAccess.bulk
+    original = SnapshotAccess._bulk
 
     def counting(self, catalogue, coords, radius):
         calls.append((catalogue.name, len(coords)))
         return original(self, catalogue, coords, radius)
 
-    monkeypatch.setattr(SnapshotAccess, "bulk", counting)
+    monkeypatch.setattr(SnapshotAccess, "_bulk", counting)
     return calls
 
 
@@ -77,18 +79,18 @@ def test_memory_depends_on_radius_catalogues_and_switch(bulk_calls):
 
 
 def test_a_partial_sed_is_never_kept(monkeypatch):
-    original = SnapshotAccess.bulk
+    original = SnapshotAccess._bulk
 
     def failing(self, catalogue, coords, radius):
         if catalogue.name == "NVSS":
             raise ConnectionError("synthetic outage")
         return original(self, catalogue, coords, radius)
 
-    monkeypatch.setattr(SnapshotAccess, "bulk", failing)
+    monkeypatch.setattr(SnapshotAccess, "_bulk", failing)
     with pytest.warns(PartialResultWarning, match="NVSS"):
         sed = build_seds(TXS, offline=True)[0]
     assert "NVSS" in sed.meta["failures"]
-    monkeypatch.setattr(SnapshotAccess, "bulk", original)
+    monkeypatch.setattr(SnapshotAccess, "_bulk", original)
     healed = build_seds(TXS, offline=True)[0]              # asked again, not served the partial SED
     assert not healed.meta["failures"] and "NVSS" in set(healed["catalog"])
 
@@ -104,3 +106,10 @@ def test_single_build_is_kept_too_and_clear_cache_forgets_it():
 def test_an_explicit_access_bypasses_the_memory():
     build_seds(TXS, offline=True, access=SnapshotAccess())
     assert len(sed_memory) == 0
+
+
+def test_the_memory_keeps_its_old_home():
+    # vo_blazar.access.cache.sed_memory / MemoryCache were public there before the redesign
+    from vo_blazar import access, memory, pipeline
+    assert access.cache.sed_memory is memory.sed_memory is pipeline.sed_memory
+    assert access.cache.MemoryCache is memory.MemoryCache

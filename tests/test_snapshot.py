@@ -124,11 +124,11 @@ def test_resolve_name():
 
 
 def test_sky_index_matches_brute_force_separations_near_poles_and_ra_wrap():
-    from vo_blazar.access.snapshot import _SkyIndex
+    from vo_blazar.sky.index import SkyIndex
     # synthetic positions: a cluster across RA = 0/360, one at the pole, a blank (NaN) row
     ra = np.array([359.999, 0.001, 0.0042, 180.0, 10.0, np.nan])
     dec = np.array([0.0, 0.0, 0.0, 89.9999, 89.9999, 0.0])
-    index = _SkyIndex(ra, dec)
+    index = SkyIndex(ra, dec)
     targets = SkyCoord([0.0, 95.0], [0.0, 90.0], unit="deg")
     radius = 15 * u.arcsec
     pos, row = index.around(targets, radius)

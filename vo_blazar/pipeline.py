@@ -6,87 +6,48 @@ never aborts the SED: its error lands in ``sed.meta["failures"]`` and a
 """
 from __future__ import annotations
 
+import difflib
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table, vstack
 
+from .access import CachedAccess, VOAccess
 from .access.base import INDEX_COLUMN, CatalogueAccess
-from .access.cache import sed_memory
+from .access.snapshot import SnapshotAccess
 from .config import conf, offline_mode
-from .exceptions import InputTypeError, InputValueError, PartialResultWarning
+from .exceptions import InputTypeError, PartialResultWarning, UnknownCatalogueError
 from .logger import log
-from .registry.catalogue import Catalogue
+from .memory import sed_memory
+from .photometry import convert_rows
 from .photometry.survey_limits import survey_limit_points
+from .registry import load_registry
+from .registry.catalogue import Catalogue
+from .sed.collection import SEDCollection
 from .sed.table import stack_seds
+# validation and counterpart rules live in sky/; re-exported where callers have always found them
+from .sky.counterparts import keep_matches, query_radius
+from .sky.position import MAX_RADIUS, check_coordinates, check_radius
 
 __all__ = ["build_sed", "build_seds", "check_coordinates", "check_radius", "default_access"]
-
-MAX_RADIUS = 1 * u.deg
-
-
-def check_coordinates(coord, *, scalar: bool | None = None) -> SkyCoord:
-    """Validate a position argument and return it in ICRS.
-
-    Raises `~vo_blazar.exceptions.InputTypeError` for anything but a SkyCoord and
-    `~vo_blazar.exceptions.InputValueError` for NaN positions, an empty array or the wrong shape.
-    """
-    if not isinstance(coord, SkyCoord):
-        raise InputTypeError(
-            f"expected an astropy SkyCoord (e.g. SkyCoord(77.358, 5.693, unit='deg')), got "
-            f"{type(coord).__name__}; names can be resolved with vo_blazar.resolve_name()")
-    if scalar is True and not coord.isscalar:
-        raise InputValueError(f"expected a single position, got an array of shape {coord.shape}; "
-                              "use build_seds() for many positions")
-    if scalar is False and coord.isscalar:
-        coord = coord.reshape((1,))
-    if not coord.isscalar and coord.size == 0:
-        raise InputValueError("expected at least one position, got an empty SkyCoord array")
-    icrs = coord.icrs
-    ra, dec = np.atleast_1d(icrs.ra.deg), np.atleast_1d(icrs.dec.deg)
-    bad = ~(np.isfinite(ra) & np.isfinite(dec))
-    if bad.any():
-        where = np.flatnonzero(bad)[:5].tolist()
-        raise InputValueError(f"position(s) at index {where} are NaN or infinite; expected finite RA/Dec")
-    return icrs
-
-
-def check_radius(radius) -> u.Quantity:
-    """Validate a search radius: an angle with 0 < radius <= 1 deg (None -> configured default)."""
-    if radius is None:
-        return conf.default_radius_arcsec * u.arcsec
-    if not isinstance(radius, u.Quantity):
-        raise InputTypeError(f"radius must be an angular Quantity such as 15 * u.arcsec, got {radius!r}")
-    try:
-        radius = radius.to(u.arcsec)
-    except u.UnitConversionError as exc:
-        raise InputValueError(f"radius must be an angle, got unit {radius.unit}") from exc
-    if not radius.isscalar or not np.isfinite(radius.value) or radius <= 0 or radius > MAX_RADIUS:
-        raise InputValueError(f"radius must be a finite angle with 0 < radius <= 1 deg, got {radius}")
-    return radius
 
 
 def default_access(offline: bool | None = None, *, cache: bool = True) -> CatalogueAccess:
     """The access that answers cone searches: the offline snapshot, or the live VO (cached)."""
     if offline_mode(offline):
-        from .access.snapshot import SnapshotAccess
         return SnapshotAccess()
-    from .access import VOAccess
     access = VOAccess()
     if cache and conf.cache:
-        from .access import CachedAccess
-        from .registry import load_registry
         access = CachedAccess(access, registry_version=load_registry().version)
     return access
 
 
 def _select(catalogs) -> tuple[list[Catalogue], object]:
     """Catalogues to query: registry names, `Catalogue` records (custom catalogues), or all."""
-    from .registry import load_registry
     registry = load_registry()
     if catalogs is None:
         return registry.select(None), registry
@@ -109,9 +70,6 @@ def _select(catalogs) -> tuple[list[Catalogue], object]:
 def _registry_names(registry, names: list[str]) -> list[str]:
     """Registry spelling of each name: exact, else the one name equal to it ignoring case
     (``nvss`` -> ``NVSS``); unknown names raise, with the closest names as a suggestion."""
-    import difflib
-
-    from .exceptions import UnknownCatalogueError
     known = registry.names
     folded = {}
     for k in known:
@@ -135,87 +93,6 @@ def _registry_names(registry, names: list[str]) -> list[str]:
     return out
 
 
-def _query_radius(catalogue: Catalogue, radius: u.Quantity) -> u.Quantity:
-    """The cone to ask for: the catalogue's own radius where its positional errors demand one."""
-    if catalogue.match == "ellipse" and catalogue.radius is not None:
-        return catalogue.radius
-    return radius if catalogue.radius is None else max(radius, catalogue.radius)
-
-
-def _keep_matches(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: u.Quantity,
-                  group: np.ndarray | None = None) -> Table:
-    """Keep the rows that are counterparts of their target under the catalogue's matching rule.
-
-    ``targets`` is one SkyCoord per row (or a scalar); ``radius`` the user's search radius (a
-    catalogue's own, larger ``radius`` widens cone matches); ``group`` says which target a row
-    belongs to, so that ``match: nearest`` keeps one row per target.
-    """
-    if len(rows) == 0:
-        return rows
-    from .photometry.points import catalogue_positions
-    pos = SkyCoord(*catalogue_positions(catalogue, rows), unit="deg", frame="icrs")
-    sep = targets.separation(pos)
-    if catalogue.match == "ellipse" and catalogue.ellipse:
-        keep = (_inside_ellipse(catalogue, rows, pos, targets)
-                | _near_counterpart(catalogue, rows, targets, radius))
-    else:
-        keep = np.asarray(sep <= _query_radius(catalogue, radius))
-    if catalogue.match == "nearest" and keep.any():
-        group = np.zeros(len(rows), np.int64) if group is None else group
-        candidates = np.flatnonzero(keep)
-        order = candidates[np.lexsort((sep.arcsec[candidates], group[candidates]))]
-        first = np.r_[True, group[order][1:] != group[order][:-1]]
-        keep = np.zeros(len(rows), bool)
-        keep[order[first]] = True
-    return rows[keep]
-
-
-def _inside_ellipse(catalogue: Catalogue, rows: Table, pos: SkyCoord, target: SkyCoord) -> np.ndarray:
-    spec = catalogue.ellipse
-    unit = u.Unit(spec.get("unit", "deg"))
-    a = np.ma.filled(np.ma.asarray(rows[spec["semi_major"]], dtype=float), np.nan) * unit
-    b = np.ma.filled(np.ma.asarray(rows[spec["semi_minor"]], dtype=float), np.nan) * unit
-    pa = np.ma.filled(np.ma.asarray(rows[spec["angle"]], dtype=float), np.nan) * u.deg
-    # offsets of the target in the ellipse frame (position angle east of north)
-    dlon, dlat = pos.spherical_offsets_to(target)
-    cos_pa, sin_pa = np.cos(pa), np.sin(pa)
-    along = dlat * cos_pa + dlon * sin_pa
-    across = -dlat * sin_pa + dlon * cos_pa
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r2 = (along / a).decompose().value ** 2 + (across / b).decompose().value ** 2
-    return np.isfinite(r2) & (r2 <= 1.0)
-
-
-_NO_COUNTERPART_COLUMNS: set[str] = set()   # catalogues already warned about
-
-
-def _near_counterpart(catalogue: Catalogue, rows: Table, target: SkyCoord, radius: u.Quantity) -> np.ndarray:
-    """Rows whose associated counterpart (the catalogue's own association, e.g. 4FGL's
-    ``RA_Counterpart``) lies within ``radius`` of the target.
-
-    A real counterpart falls outside the 95 % ellipse 5 % of the time (BL Lacertae itself lies 43"
-    from 4FGL J2202.7+4216, whose 95 % ellipse has a 31" semi-major axis); the catalogue's
-    association keeps it. Rows without an association fall back to the ellipse alone, and so does
-    a service that does not return the columns (logged once per catalogue).
-    """
-    columns = (catalogue.ellipse or {}).get("counterpart")
-    if not columns:
-        return np.zeros(len(rows), bool)
-    if not all(c in rows.colnames for c in columns):
-        if catalogue.name not in _NO_COUNTERPART_COLUMNS:
-            _NO_COUNTERPART_COLUMNS.add(catalogue.name)
-            log.warning(f"{catalogue.name}: the service returned no {'/'.join(columns)} columns; "
-                        "matching by the error ellipse alone")
-        return np.zeros(len(rows), bool)
-    ra, dec = (np.ma.filled(np.ma.asarray(rows[c], dtype=float), np.nan) for c in columns)
-    has = np.isfinite(ra) & np.isfinite(dec)
-    keep = np.zeros(len(rows), bool)
-    if has.any():
-        target = target if target.isscalar else target[has]
-        keep[has] = target.separation(SkyCoord(ra[has], dec[has], unit="deg", frame="icrs")) <= radius
-    return keep
-
-
 def _catalogue_points(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: u.Quantity):
     """Rows of one catalogue -> its SED points, with separations; ``None`` when nothing matched.
 
@@ -225,10 +102,9 @@ def _catalogue_points(catalogue: Catalogue, rows: Table, targets: SkyCoord, radi
     if len(rows) == 0:
         return None
     index = np.asarray(rows[INDEX_COLUMN], dtype=np.int64)
-    matched = _keep_matches(catalogue, rows, targets[index], radius, group=index)
+    matched = keep_matches(catalogue, rows, targets[index], radius, group=index)
     if len(matched) == 0:
         return None
-    from .photometry import convert_rows
     points = convert_rows(catalogue, matched)
     _drop_internal(points, keep=(INDEX_COLUMN,))
     if len(points) == 0:
@@ -311,11 +187,18 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _sed_meta(template: dict, target, radius, catalogues, failures, provenance, offline, registry) -> dict:
+    """The meta of one SED: the fresh SED meta of `~vo_blazar.sed.table.stack_seds` plus what it
+    was built from."""
+    meta = dict(template)
+    meta.update(target=target, radius=radius, failures=dict(sorted(failures.items())),
+                catalogs=[c.name for c in catalogues], provenance=provenance,
+                registry_version=registry.version, offline=offline)
+    return meta
+
+
 def _finish(sed, target, radius, catalogues, failures, provenance, offline, registry):
-    sed.meta.update(
-        target=target, radius=radius, failures=dict(sorted(failures.items())),
-        catalogs=[c.name for c in catalogues], provenance=provenance,
-        registry_version=registry.version, offline=offline)
+    sed.meta = _sed_meta(sed.meta, target, radius, catalogues, failures, provenance, offline, registry)
     if failures:
         warnings.warn(f"SED at {target.to_string('decimal', precision=5)} is partial; "
                       + _failure_line(failures), PartialResultWarning)
@@ -345,8 +228,8 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     offline : bool, optional
         Use the embedded offline snapshot (default: ``conf.offline`` / ``VO_BLAZAR_OFFLINE``).
     cache : bool
-        Use the caches (`vo_blazar.access.cache`): live VO answers on disk, and SEDs already built
-        in this session in memory (a copy comes back without any query).
+        Use the caches: live VO answers on disk (`vo_blazar.access.cache`), and SEDs already built
+        in this session in memory (`vo_blazar.memory`; a copy comes back without any query).
     access : `~vo_blazar.access.CatalogueAccess`, optional
         Override the access (tests, custom services); the SED memory is then not used.
 
@@ -368,7 +251,8 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     access = access or default_access(offline, cache=cache)
 
     def one(catalogue: Catalogue):
-        rows = access.cone(catalogue, target, _query_radius(catalogue, radius))
+        # the trusted path: target and radius were validated above
+        rows = access._cone(catalogue, target, query_radius(catalogue, radius))
         rows[INDEX_COLUMN] = np.zeros(len(rows), dtype=np.int64)   # all rows belong to the one target
         return _points_and_limits(catalogue, rows, target.reshape((1,)), radius)
 
@@ -394,7 +278,14 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
     of `build_sed`; returns one SED per position, in input order.
     """
     targets = check_coordinates(coords, scalar=False)
-    radius = check_radius(radius)
+    return _build_seds(targets, check_radius(radius), catalogs=catalogs, offline=offline, cache=cache,
+                       access=access).to_list()
+
+
+def _build_seds(targets: SkyCoord, radius: u.Quantity, *, catalogs=None, offline: bool | None = None,
+                cache: bool = True, access: CatalogueAccess | None = None) -> SEDCollection:
+    """`build_seds` for validated arguments (an ICRS SkyCoord array and a checked radius), as an
+    `~vo_blazar.sed.SEDCollection`: what `vo_blazar.classify` passes on without re-joining."""
     catalogues, registry = _select(catalogs)
     offline = offline_mode(offline)
     keys = _memory_keys(targets, radius, catalogues, registry, offline) if access is None and cache else None
@@ -403,14 +294,15 @@ def build_seds(coords: SkyCoord, radius: u.Quantity | None = None, *, catalogs: 
                            access or default_access(offline, cache=cache))
     seds = [sed_memory.get(key) for key in keys]
     todo = [i for i, sed in enumerate(seds) if sed is None]
-    if todo:
-        built = _build_many(targets[todo], radius, catalogues, registry, offline,
-                            default_access(offline, cache=cache))
-        for i, sed in zip(todo, built):
-            seds[i] = sed
-            if not sed.meta["failures"]:
-                sed_memory.put(keys[i], sed)
-    return seds
+    if not todo:
+        return SEDCollection.from_seds(seds)
+    built = _build_many(targets[todo], radius, catalogues, registry, offline,
+                        default_access(offline, cache=cache))
+    for i, sed in zip(todo, built):
+        seds[i] = sed
+        if not sed.meta["failures"]:
+            sed_memory.put(keys[i], sed)
+    return built if len(todo) == len(seds) else SEDCollection.from_seds(seds)
 
 
 def _memory_keys(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalogue], registry,
@@ -430,36 +322,27 @@ def _memory_keys(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalog
 
 
 def _build_many(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalogue], registry, offline: bool,
-                access: CatalogueAccess) -> list:
-    """`build_seds` without the memory: one bulk query per catalogue, SEDs split by position."""
+                access: CatalogueAccess) -> SEDCollection:
+    """`build_seds` without the memory: one bulk query per catalogue, all SEDs in one collection."""
     n = len(targets)
 
     def one(catalogue: Catalogue):
-        return _points_and_limits(catalogue, access.bulk(catalogue, targets, _query_radius(catalogue, radius)),
-                                 targets, radius)
+        rows = access._bulk(catalogue, targets, query_radius(catalogue, radius))   # validated: trusted path
+        return _points_and_limits(catalogue, rows, targets, radius)
 
     # one catalogue failing fails that catalogue for every position
     results, failures = _run_per_catalogue(one, catalogues, access)
     parts = [results[c.name] for c in catalogues if results.get(c.name) is not None]
     provenance = {c.name: _provenance(c, access) for c in catalogues}
-    # one table for all positions, split by owner: far faster than n small vstacks
+    # one table for all positions, grouped by owner by the collection: far faster than n small vstacks
     everything = stack_seds(parts)
-    if len(everything):
-        owner = np.asarray(everything[INDEX_COLUMN], dtype=np.int64)
-        order = np.lexsort((everything["frequency"].value, owner))
-        everything, owner = everything[order], owner[order]
-        everything.remove_column(INDEX_COLUMN)
-        bounds = np.searchsorted(owner, np.arange(n + 1))
-    else:
-        bounds = np.zeros(n + 1, np.int64)
-    template = everything.meta   # fresh SED meta (creation time, empty failures) from stack_seds
-    seds = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PartialResultWarning)  # warned once below, not n times
-        for i in range(n):
-            sed = everything[bounds[i]:bounds[i + 1]]
-            sed.meta = dict(template)
-            seds.append(_finish(sed, targets[i], radius, catalogues, failures, provenance, offline, registry))
+    if INDEX_COLUMN not in everything.colnames:   # no catalogue gave a point
+        everything[INDEX_COLUMN] = np.zeros(len(everything), np.int64)
+    template = dict(everything.meta)   # fresh SED meta (creation time, empty failures) from stack_seds
+    everything.meta = {}
+    metas = [_sed_meta(template, targets[i], radius, catalogues, failures, provenance, offline, registry)
+             for i in range(n)]
+    seds = SEDCollection(everything, metas, index=INDEX_COLUMN)
     if failures:
         warnings.warn(f"{n} SEDs are partial; " + _failure_line(failures), PartialResultWarning)
     return seds

@@ -1,8 +1,13 @@
 """The one small interface behind which the live VO and the offline snapshot sit.
 
-``build_sed`` only ever calls `CatalogueAccess.cone` / `CatalogueAccess.bulk`; which access
-answers (pyvo/astroquery against the VO, or the embedded snapshot) is the only difference between
-online and offline mode.
+``build_sed`` only ever asks an access for a cone or a bulk query; which access answers
+(pyvo/astroquery against the VO, or the embedded snapshot) is the only difference between online
+and offline mode.
+
+The public `CatalogueAccess.cone` / `CatalogueAccess.bulk` validate their arguments
+(`vo_blazar.sky.position`) for a user who calls them directly; the pipeline, whose own entry
+points validated the position and radius already, calls the trusted `CatalogueAccess._cone` /
+`CatalogueAccess._bulk`, so that each value is checked once.
 """
 from __future__ import annotations
 
@@ -45,9 +50,22 @@ class CatalogueAccess(ABC):
         The default loops over `cone`; accesses with a real bulk path (TAP upload, CDS XMatch, a
         local sky index) override it.
         """
+        return self._cones(catalogue, coords, radius)
+
+    # The trusted path: ``coord(s)`` an ICRS SkyCoord and ``radius`` an angle, both validated by
+    # the caller. An access that validates in ``cone`` overrides these to skip it; the defaults
+    # fall back on the public methods, so an access that only defines ``cone`` still works.
+    def _cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity) -> Table:
+        return self.cone(catalogue, coord, radius)
+
+    def _bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
+        return self.bulk(catalogue, coords, radius)
+
+    def _cones(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
+        """One `_cone` per position, stacked with ``_index``: the bulk query without a bulk path."""
         parts = []
         for i, coord in enumerate(np.atleast_1d(coords)):
-            rows = self.cone(catalogue, coord, radius)
+            rows = self._cone(catalogue, coord, radius)
             rows[INDEX_COLUMN] = np.full(len(rows), i, dtype=np.int64)
             parts.append(rows)
         parts = [p for p in parts if len(p)]

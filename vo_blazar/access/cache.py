@@ -1,4 +1,4 @@
-"""The package's caches: catalogue answers on disk, built SEDs in memory.
+"""The on-disk cache of catalogue answers.
 
 `CachedAccess` wraps any `CatalogueAccess` and keeps its answers on disk as VOTable files
 (binary2, so masks, units and dtypes survive), one folder per catalogue, named by a hash of
@@ -7,8 +7,8 @@ position(s), the radius). Writes are atomic (temporary file +
 `os.replace`) so a crash or a concurrent writer never leaves half a file; failures are never
 cached; an entry that no longer parses is deleted and fetched again. Nothing is pickled.
 
-`sed_memory` keeps whole SEDs built in this process (`vo_blazar.pipeline.build_seds`), so asking for
-the same source again skips the catalogue queries and the photometry altogether.
+The memory of whole SEDs built in this process is `vo_blazar.memory.sed_memory` (re-exported
+here, where it always was); `clear_cache` empties it together with the answers it was built from.
 """
 from __future__ import annotations
 
@@ -17,10 +17,7 @@ import os
 import re
 import shutil
 import tempfile
-import threading
-from collections import OrderedDict
 from pathlib import Path
-from typing import Callable, Hashable
 
 import numpy as np
 from astropy import units as u
@@ -30,8 +27,10 @@ from astropy.table import Table
 from ..config import conf
 from ..exceptions import InputTypeError
 from ..logger import log
+from ..memory import MemoryCache, sed_memory   # re-exported: their home before the redesign
 from ..registry import load_registry
 from ..registry.catalogue import Catalogue
+from ..sky.position import check_coordinates, check_radius
 from .base import CatalogueAccess
 
 __all__ = ["CachedAccess", "MemoryCache", "clear_cache", "default_cache_dir", "sed_memory",
@@ -54,56 +53,6 @@ def default_cache_dir() -> Path:
 
 def _folder(catalogue_name: str) -> str:
     return _SAFE.sub("_", catalogue_name) or "_"
-
-
-class MemoryCache:
-    """A thread-safe least-recently-used memory of tables, copied in and out.
-
-    Copies keep entries immune to what callers do with the tables they get back.
-
-    Parameters
-    ----------
-    capacity : callable
-        Returns the number of entries to keep, read at each `put` (so a configuration change
-        takes effect at once); 0 keeps nothing.
-    """
-
-    def __init__(self, capacity: Callable[[], int]):
-        self._capacity = capacity
-        self._entries: OrderedDict[Hashable, Table] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def get(self, key: Hashable) -> Table | None:
-        """A copy of the entry, or None."""
-        with self._lock:
-            table = self._entries.get(key)
-            if table is None:
-                return None
-            self._entries.move_to_end(key)
-        return table.copy()
-
-    def put(self, key: Hashable, table: Table) -> None:
-        """Keep a copy of ``table`` under ``key``, forgetting the least recently used beyond capacity."""
-        capacity = max(0, int(self._capacity()))
-        if capacity == 0:
-            return
-        table = table.copy()
-        with self._lock:
-            self._entries[key] = table
-            self._entries.move_to_end(key)
-            while len(self._entries) > capacity:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-#: SEDs built in this process (`vo_blazar.pipeline.build_seds`), at most ``conf.sed_cache_size``.
-sed_memory = MemoryCache(lambda: conf.sed_cache_size)
 
 
 def clear_cache(catalogue: str | Catalogue | None = None, *,
@@ -224,10 +173,6 @@ class CachedAccess(CatalogueAccess):
             Path(tmp).unlink(missing_ok=True)
 
     def _cached(self, kind, catalogue, coords, radius, cache, fetch) -> Table:
-        if not isinstance(coords, SkyCoord):
-            raise InputTypeError(f"expected an astropy SkyCoord, got {type(coords).__name__}")
-        if not isinstance(radius, u.Quantity) or radius.unit.physical_type != "angle":
-            raise InputTypeError(f"radius must be an angle Quantity, got {radius!r}")
         if not self._use(cache):
             return fetch()
         path = self.path(catalogue, self.cache_key(catalogue, coords, radius, kind))
@@ -242,14 +187,24 @@ class CachedAccess(CatalogueAccess):
     def cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity, *,
              cache: bool | None = None) -> Table:
         """`CatalogueAccess.cone` of the wrapped access, answered from the cache when possible."""
-        return self._cached("cone", catalogue, coord, radius, cache,
-                            lambda: self.inner.cone(catalogue, coord, radius))
+        coord = check_coordinates(coord, scalar=True, plural="bulk()")
+        return self._cone(catalogue, coord, check_radius(radius, maximum=None, optional=False), cache=cache)
 
     def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity, *,
              cache: bool | None = None) -> Table:
         """`CatalogueAccess.bulk` of the wrapped access, answered from the cache when possible."""
+        coords = check_coordinates(coords, scalar=False, empty=True)
+        return self._bulk(catalogue, coords, check_radius(radius, maximum=None, optional=False), cache=cache)
+
+    def _cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity, *,
+              cache: bool | None = None) -> Table:
+        return self._cached("cone", catalogue, coord, radius, cache,
+                            lambda: self.inner._cone(catalogue, coord, radius))
+
+    def _bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity, *,
+              cache: bool | None = None) -> Table:
         return self._cached("bulk", catalogue, coords, radius, cache,
-                            lambda: self.inner.bulk(catalogue, coords, radius))
+                            lambda: self.inner._bulk(catalogue, coords, radius))
 
     def clear(self, catalogue: str | Catalogue | None = None) -> int:
         """`clear_cache` on this access's folder."""

@@ -17,6 +17,8 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Column, MaskedColumn, Table
 
+from ..registry.catalogue import SNAPSHOT_ROLES
+
 __all__ = ["SUFFIX", "write_table", "read_table", "catalogue_columns", "string_columns"]
 
 SUFFIX = ".npz"
@@ -73,25 +75,9 @@ def read_table(path: str | Path) -> Table:
 
 def catalogue_columns(cat) -> list[str]:
     """The registry columns of ``cat`` that its snapshot file holds, in a fixed order (also what an
-    empty answer must have)."""
-    cols = [cat.ra_column, cat.dec_column]
-    if cat.name_column:
-        cols.append(cat.name_column)
-    if cat.ellipse:
-        cols += [cat.ellipse[k] for k in ("semi_major", "semi_minor", "angle")]
-    for p in cat.points:
-        cols.append(p.value)
-        if p.error:
-            cols.append(p.error)
-        for key in ("flux", "lolim", "hilim"):
-            if key in p.params:
-                cols.append(p.params[key])
-        if p.upper_limit is not None:
-            if p.upper_limit.column:
-                cols.append(p.upper_limit.column)
-            if p.upper_limit.error_hi:
-                cols.append(p.upper_limit.error_hi)
-    return list(dict.fromkeys(cols))
+    empty answer must have): `Catalogue.columns` of the snapshot's roles, whose order fixes the
+    files' bytes."""
+    return cat.columns(SNAPSHOT_ROLES)
 
 
 def string_columns(cat) -> set[str]:

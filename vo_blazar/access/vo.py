@@ -37,12 +37,14 @@ from astropy.io.votable.tree import VOTableFile
 from astropy.table import Table
 
 from ..config import conf
-from ..exceptions import (InputTypeError, InputValueError, RateLimitError, ResponseFormatError,
-                          ServiceError, ServiceTimeoutError)
+from ..exceptions import (InputValueError, RateLimitError, ResponseFormatError, ServiceError,
+                          ServiceTimeoutError)
 from ..logger import log
 from ..registry.catalogue import Catalogue
+from ..sky.position import check_coordinates, check_radius
 from .base import INDEX_COLUMN, CatalogueAccess
 from .http import RetryingSession, parse_retry_after, thread_session
+from .snapshot import SnapshotAccess
 
 __all__ = ["VOAccess", "KINDS", "BULK_MODES"]
 
@@ -55,6 +57,9 @@ XMATCH_MAX_RADIUS = 180 * u.arcsec
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$")
 _UPLOAD = "vob_pos"           # name of the uploaded position table
 _UPLOAD_INDEX = "vob_index"   # ADQL identifiers may not start with "_"; renamed to INDEX_COLUMN
+#: The columns (`Catalogue.columns` roles) whose units the photometry and the matching read: a
+#: unit only another dialect parses is re-read for them (names, flags and filters carry none).
+_UNIT_ROLES = ("position", "ellipse", "photometry", "conversion", "epoch", "counterpart")
 
 
 def _quote(name: str) -> str:
@@ -101,13 +106,26 @@ class VOAccess(CatalogueAccess):
 
         Raises
         ------
+        vo_blazar.exceptions.InputTypeError, InputValueError
+            ``coord`` is not one finite position or ``radius`` not one positive angle.
         vo_blazar.exceptions.ServiceTimeoutError, RateLimitError, ResponseFormatError, ServiceError
             When the service fails; the message names the catalogue, URL and reason.
         """
-        coord = _check_coord(coord, scalar=True)
-        radius = _check_radius(radius)
+        coord = check_coordinates(coord, scalar=True, plural="bulk()")
+        return self._cone(catalogue, coord, check_radius(radius, maximum=None, optional=False))
+
+    def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
+        """Rows for many positions, with an ``_index`` column pointing into ``coords``.
+
+        Uses a TAP upload or CDS XMatch when the registry entry says the service supports it,
+        otherwise one cone per position.
+        """
+        coords = check_coordinates(coords, scalar=False, empty=True)
+        return self._bulk(catalogue, coords, check_radius(radius, maximum=None, optional=False))
+
+    def _cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity) -> Table:
         if catalogue.access.kind == "packaged":
-            return _packaged().cone(catalogue, coord, radius)
+            return _packaged()._cone(catalogue, coord, radius)
         kind, url, table = self._endpoint(catalogue)
         if kind == "scs":
             return self._scs(catalogue, url, coord, radius)
@@ -117,20 +135,13 @@ class VOAccess(CatalogueAccess):
                 f"CIRCLE('ICRS', {ra:.10f}, {dec:.10f}, {radius.to_value(u.deg):.10f}))")
         return self._tap(catalogue, url, adql, maxrec=self.maxrec)
 
-    def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
-        """Rows for many positions, with an ``_index`` column pointing into ``coords``.
-
-        Uses a TAP upload or CDS XMatch when the registry entry says the service supports it,
-        otherwise one cone per position.
-        """
-        coords = _check_coord(coords, scalar=False)
-        radius = _check_radius(radius)
+    def _bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
         if coords.isscalar:
             coords = coords.reshape((1,))
         if len(coords) == 0:
             return Table(names=[INDEX_COLUMN], dtype=[np.int64])
         if catalogue.access.kind == "packaged":
-            return _packaged().bulk(catalogue, coords, radius)
+            return _packaged()._bulk(catalogue, coords, radius)
         mode = catalogue.access.bulk
         kind, url, table = self._endpoint(catalogue)
         if mode == "tap_upload" and kind in ("tap", "vizier"):
@@ -140,7 +151,7 @@ class VOAccess(CatalogueAccess):
         if mode is not None:
             log.debug("%s: bulk mode %r not usable for kind %r / radius %s; one cone per position",
                       catalogue.name, mode, kind, radius)
-        return super().bulk(catalogue, coords, radius)
+        return self._cones(catalogue, coords, radius)
 
     # ------------------------------------------------------------------ protocols
     def _endpoint(self, catalogue: Catalogue) -> tuple[str, str, str | None]:
@@ -270,7 +281,7 @@ class VOAccess(CatalogueAccess):
                         service=catalogue.name, url=url)
                 # an empty answer is valid; give it the position columns callers index
                 table[name] = np.zeros(0, dtype=float) * u.deg
-        for name in _used_columns(catalogue):
+        for name in catalogue.columns(_UNIT_ROLES):
             if name in table.colnames:
                 table[name].unit = _readable_unit(table[name], catalogue, url)
         table.meta["service_url"] = url
@@ -278,40 +289,9 @@ class VOAccess(CatalogueAccess):
 
 
 # ---------------------------------------------------------------------- helpers
-def _packaged():
+def _packaged() -> SnapshotAccess:
     """The access that answers ``packaged`` catalogues: the complete release file in the package."""
-    from .snapshot import SnapshotAccess   # imported late: the snapshot module imports this one
     return SnapshotAccess()
-
-
-def _check_coord(coord, *, scalar: bool) -> SkyCoord:
-    if not isinstance(coord, SkyCoord):
-        raise InputTypeError(f"expected an astropy SkyCoord, got {type(coord).__name__}")
-    if scalar and not coord.isscalar:
-        raise InputValueError(f"cone() takes one position; got {coord.shape} positions (use bulk())")
-    icrs = coord.icrs
-    if not (np.all(np.isfinite(icrs.ra.deg)) and np.all(np.isfinite(icrs.dec.deg))):
-        raise InputValueError("coordinates must be finite (got NaN or infinite RA/Dec)")
-    return coord
-
-
-def _check_radius(radius) -> u.Quantity:
-    if not isinstance(radius, u.Quantity) or radius.unit.physical_type != "angle":
-        raise InputTypeError(f"radius must be an angle Quantity (e.g. 15 * u.arcsec), got {radius!r}")
-    if not radius.isscalar or not np.isfinite(radius) or radius <= 0 * u.deg:
-        raise InputValueError(f"radius must be one finite angle > 0, got {radius}")
-    return radius
-
-
-def _used_columns(catalogue: Catalogue) -> list[str]:
-    names = [catalogue.ra_column, catalogue.dec_column, catalogue.epoch_column]
-    for point in catalogue.points:
-        names += [point.value, point.error]
-        if point.upper_limit is not None:
-            names += [point.upper_limit.column, point.upper_limit.error_hi]
-    if catalogue.ellipse:
-        names += [catalogue.ellipse.get(k) for k in ("semi_major", "semi_minor", "angle")]
-    return [n for n in dict.fromkeys(names) if n]
 
 
 def _readable_unit(column, catalogue, url):

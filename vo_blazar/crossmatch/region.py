@@ -23,6 +23,7 @@ from astropy.table import Table
 
 from ..access.snapshot_file import SUFFIX
 from ..exceptions import InputTypeError, InputValueError
+from ..sky.counterparts import inside_ellipse
 
 __all__ = ["Region", "ConeRegion", "PolygonRegion", "EllipseRegion", "as_region", "fermi_ellipse",
            "load_4fgl_table"]
@@ -99,14 +100,9 @@ class EllipseRegion(Region):
             raise InputValueError(f"ellipse{what} has no finite positive semi-axes (a={a}, b={b})")
 
     def contains(self, coords: SkyCoord) -> np.ndarray:
-        dlon, dlat = _icrs(self.center).spherical_offsets_to(coords.icrs)
-        east, north = dlon.to_value(u.deg), dlat.to_value(u.deg)
-        pa = u.Quantity(self.pa).to_value(u.rad)
-        along = east * np.sin(pa) + north * np.cos(pa)      # along the major axis
-        across = east * np.cos(pa) - north * np.sin(pa)
-        a = u.Quantity(self.semi_major).to_value(u.deg)
-        b = u.Quantity(self.semi_minor).to_value(u.deg)
-        return np.asarray((along / a) ** 2 + (across / b) ** 2 <= 1.0)
+        # the counterpart rules' ellipse formula (axes in deg, as the 4FGL columns give them)
+        return inside_ellipse(_icrs(self.center), coords.icrs, u.Quantity(self.semi_major).to(u.deg),
+                              u.Quantity(self.semi_minor).to(u.deg), u.Quantity(self.pa).to(u.deg))
 
     def bounding_cone(self):
         a = u.Quantity(self.semi_major).to(u.deg)

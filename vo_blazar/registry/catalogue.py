@@ -6,12 +6,12 @@ These are plain frozen dataclasses built from the declarative registry file
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from astropy import units as u
 
 __all__ = ["AccessSpec", "PointSpec", "UpperLimitRule", "RowFilter", "Footprint", "SurveyLimit",
-           "Catalogue", "WAVEBANDS", "CONVERSIONS", "FOOTPRINT_KINDS"]
+           "Catalogue", "WAVEBANDS", "CONVERSIONS", "FOOTPRINT_KINDS", "COLUMN_ROLES", "SNAPSHOT_ROLES"]
 
 #: Wavebands in frequency order; every catalogue belongs to one.
 WAVEBANDS = ("radio", "mm", "ir", "optical", "uv", "xray", "gamma")
@@ -160,3 +160,61 @@ class Catalogue:
     def frequencies(self) -> u.Quantity:
         """Frequencies of this catalogue's points, in Hz."""
         return u.Quantity([p.frequency for p in self.points]).to(u.Hz)
+
+    def columns(self, roles: Iterable[str] | None = None) -> list[str]:
+        """The columns this entry reads, each once, in a fixed order.
+
+        Parameters
+        ----------
+        roles : iterable of str, optional
+            Only the columns read for these purposes (`COLUMN_ROLES`); default all of them.
+            The offline snapshot stores ``SNAPSHOT_ROLES``, in this order (which fixes its
+            files' bytes); the service check wants every column; the live VO re-reads the units
+            of those whose units the photometry and the matching use.
+
+        Returns
+        -------
+        list of str
+            Column names; a vector column addressed by element (``"Flux_Band[2]"``) is named once,
+            without the element.
+        """
+        wanted = COLUMN_ROLES if roles is None else tuple(roles)
+        unknown = [r for r in wanted if r not in COLUMN_ROLES]
+        if unknown:
+            raise ValueError(f"unknown column roles {unknown}; expected some of {COLUMN_ROLES}")
+        names = [name for role, name in self._column_roles() if name and role in wanted]
+        return list(dict.fromkeys(n.split("[")[0].strip() for n in names))
+
+    def _column_roles(self):
+        """``(role, column)`` of every column reference, in the fixed order (blanks included)."""
+        yield "position", self.ra_column
+        yield "position", self.dec_column
+        yield "name", self.name_column
+        for key in ("semi_major", "semi_minor", "angle"):
+            yield "ellipse", (self.ellipse or {}).get(key)
+        for p in self.points:
+            yield "photometry", p.value
+            yield "photometry", p.error
+            for key in ("flux", "lolim", "hilim"):
+                yield "photometry", p.params.get(key)
+            for key in ("flux_column", "error_lo", "index_column"):
+                yield "conversion", p.params.get(key)
+            if p.upper_limit is not None:
+                yield "photometry", p.upper_limit.column
+                yield "photometry", p.upper_limit.error_hi
+        yield "epoch", self.epoch_column
+        for name in (self.ellipse or {}).get("counterpart") or ():
+            yield "counterpart", name
+        for rule in self.row_filter:
+            yield "filter", rule.column
+        yield "unique", self.one_row_per
+
+
+#: What a registry entry reads a column for (`Catalogue.columns`): its position, its source
+#: name, its error ellipse, the photometry (values, errors, flux bounds, upper-limit flags), the
+#: further conversion inputs (a separate flux or index column, a lower error), the epoch, the
+#: catalogue's own counterpart position, row filters and the one-row-per key.
+COLUMN_ROLES = ("position", "name", "ellipse", "photometry", "conversion", "epoch", "counterpart",
+                "filter", "unique")
+#: The roles whose columns the offline snapshot stores.
+SNAPSHOT_ROLES = ("position", "name", "ellipse", "photometry")

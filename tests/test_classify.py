@@ -267,3 +267,50 @@ def test_ignored_points_are_named_and_counted_by_reason(ensembles):
     warnings = classify_sed(sed, ensembles=ensembles)["warnings"][0]
     assert "1 point(s) off the model grid were ignored (SYNTH-LOW 10 MHz)" in warnings
     assert "1 point(s) without a finite, positive frequency and flux were ignored" in warnings
+
+
+def _columns_equal(a, b):
+    assert a.colnames == b.colnames
+    for name in a.colnames:
+        x, y = np.asarray(a[name]), np.asarray(b[name])
+        assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), name
+        assert np.array_equal(np.ma.getmaskarray(a[name]), np.ma.getmaskarray(b[name])), name
+
+
+def test_a_list_and_the_equivalent_collection_give_identical_columns(ensembles):
+    from vo_blazar.sed import SEDCollection
+
+    off = make_sed({"frequency": [1e7, 1.4e9, 1.4e14] * u.Hz, "nufnu": [1e-15, 1e-14, 1e-12] * NUFNU_UNIT,
+                    "catalog": ["LOW", "A", "B"], "band": ["x", "a", "b"]}, target=SkyCoord(5, 6, unit="deg"))
+    seds = [synthetic_sed(*RADIO_TO_XRAY), synthetic_sed([], []), synthetic_sed(*WITH_GAMMA, target=(30, 40)),
+            synthetic_sed([1.4e9, 2.4e17], [1e-14, 1e-12], ul=[True, True]), off]
+    from_list = classify_sed(seds, ensembles=ensembles)
+    collection = SEDCollection.from_seds(seds)
+    from_collection = classify_sed(collection, ensembles=ensembles)
+    _columns_equal(from_list, from_collection)
+    assert from_collection.seds is collection
+    assert "1 point(s) off the model grid were ignored (LOW x)" in from_collection["warnings"][4]
+    # a collection made from the stacked points table (as the pipeline builds it): the same again
+    _columns_equal(from_list, classify_sed(SEDCollection(collection.points, collection.meta), ensembles=ensembles))
+
+
+def test_result_seds_follow_slicing_sorting_and_row_removal(ensembles):
+    seds = [synthetic_sed(*RADIO_TO_XRAY, target=(1, 0)), synthetic_sed(*WITH_GAMMA, target=(2, 0)),
+            synthetic_sed([1.4e9, 1.4e14], [1e-14, 1e-12], target=(3, 0))]
+    res = classify_sed(seds, ensembles=ensembles)
+    assert len(res.seds) == 3
+    tail = res[1:]
+    assert len(tail.seds) == 2 and tail.seds[0] is seds[1] and tail.seds[1] is seds[2]
+    picked = res[[2, 0]]
+    assert [s is t for s, t in zip(picked.seds, (seds[2], seds[0]))] == [True, True]
+    masked = res[np.array([True, False, True])]
+    assert masked.seds.to_list() == [seds[0], seds[2]]
+    assert masked.seds[1].meta["target"].ra.deg == masked["ra"][1] == 3.0
+    assert len(res.seds) == 3   # the original result is untouched
+    ordered = res.copy(copy_data=False)
+    ordered.sort("n_points")     # 2, 4, 5 points
+    assert [s is t for s, t in zip(ordered.seds, (seds[2], seds[1], seds[0]))] == [True] * 3
+    ordered.reverse()
+    assert ordered.seds[0] is seds[0]
+    ordered.remove_rows([0])
+    assert len(ordered.seds) == 2 and ordered.seds[0] is seds[1]

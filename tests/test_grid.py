@@ -99,6 +99,8 @@ def test_snapping_and_dropping_are_counted(synthetic_grid):
     assert report.dropped_per_sed.tolist() == [2]
     assert X[1, 0] > 0 and X[2, 0] > 0
     assert synthetic_grid.cell_index(10 ** np.array([14.04, 16.5]) * u.Hz).tolist() == [1, -1]
+    # the encoder's one snapping, per point: the cell, -1 where the point was dropped
+    assert report.cells.tolist() == [1, -1, -1, 2]
 
 
 def test_bad_flux_values_are_reported_drops(synthetic_grid):
@@ -121,6 +123,20 @@ def test_no_usable_flux_is_an_error(synthetic_grid):
     X, report = synthetic_grid.encode_many([sed, synthetic_sed([9.0], [-12.0])], return_report=True,
                                            on_empty="missing")
     assert report.empty == [0] and np.all(X[0] == 0) and X[1, 0, 0] > 0
+    assert report.cells.tolist() == [-1, -1, 0]
+
+
+def test_encode_many_takes_a_collection_and_gives_the_same_arrays(synthetic_grid):
+    from vo_blazar.sed import SEDCollection
+
+    seds = [synthetic_sed([9.0, 14.04, 22.0], [-13.0, -11.0, -12.0], ul=[False, False, True]),
+            synthetic_sed([15.0, 16.5], [-12.0, -12.5]), synthetic_sed([18.0], [-11.0])]
+    X, report = synthetic_grid.encode_many(seds, return_report=True)
+    Xc, report_c = synthetic_grid.encode_many(SEDCollection.from_seds(seds), return_report=True)
+    np.testing.assert_array_equal(X, Xc)
+    assert str(report) == str(report_c) and report_c.cells.tolist() == [0, 1, 4, 2, -1, 3]
+    with pytest.raises(InputValueError, match=r"SED #1 has no usable point.*\(2 rows\)"):
+        synthetic_grid.encode_many([seds[0], synthetic_sed([9.0, 14.0], [np.nan, np.nan])])
 
 
 def test_units_are_required_and_checked(synthetic_grid):

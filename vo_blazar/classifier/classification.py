@@ -17,8 +17,9 @@ from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
 from ..exceptions import InputTypeError, InputValueError
-from ..grid.frequency_grid import GAMMA_LOG_NU, sed_arrays
+from ..grid.frequency_grid import GAMMA_LOG_NU
 from ..pipeline import build_seds, check_coordinates
+from ..sed.collection import SEDCollection
 from .reliability import (_WAVEBAND_EDGES, MAX_RELIABLE_SPREAD, MIN_PATTERN_SEDS, MIN_POINTS,
                           MIN_RELIABLE_DETECTIONS, ir_optical_warning, one_class_warnings, sparse_warning,
                           waveband_coverage)
@@ -46,11 +47,12 @@ def get_ensemble(variant: str):
         return _ENSEMBLES[variant]
 
 
-def _point_names(sed: Table, positions: np.ndarray) -> str:
-    """"catalogue band" of the SED's rows at ``positions``, each name once; a user's plain
+def _point_names(seds: SEDCollection, i: int, positions: np.ndarray) -> str:
+    """"catalogue band" of SED ``i``'s rows at ``positions``, each name once; a user's plain
     frequency/nufnu table has neither column, so its points are named by frequency."""
+    sed = seds[i]
     if "catalog" not in sed.colnames and "band" not in sed.colnames:
-        freq, _, _ = sed_arrays(sed)
+        freq = seds.frequency[seds.offsets[i]:seds.offsets[i + 1]]
         return ", ".join(dict.fromkeys(f"{f:.4g} Hz" for f in freq[positions]))
     n = len(sed)
     cats = np.asarray(sed["catalog"]) if "catalog" in sed.colnames else np.full(n, "")
@@ -58,8 +60,8 @@ def _point_names(sed: Table, positions: np.ndarray) -> str:
     return ", ".join(dict.fromkeys(f"{c} {b}".strip() for c, b in zip(cats[positions], bands[positions])))
 
 
-def _sed_position(sed) -> tuple[float, float]:
-    target = sed.meta.get("target") if sed.meta else None
+def _sed_position(meta: dict) -> tuple[float, float]:
+    target = meta.get("target") if meta else None
     if not isinstance(target, SkyCoord):
         return np.nan, np.nan
     frame = target.frame if target.frame.name == "icrs" else target.icrs.frame
@@ -80,8 +82,9 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
 
     Parameters
     ----------
-    sed_or_seds : `~astropy.table.Table` or sequence of Tables
-        Each needs ``frequency`` and ``nufnu`` with units (see `vo_blazar.sed.as_sed`).
+    sed_or_seds : `~vo_blazar.sed.SEDCollection`, `~astropy.table.Table` or sequence of Tables
+        Each SED needs ``frequency`` and ``nufnu`` with units (see `vo_blazar.sed.as_sed`); a
+        collection is used as it is, a table or a sequence is wrapped in one first.
     gamma : bool, optional
         Force the model with (True) or without (False) gamma rays; by default each SED goes to
         the gamma model when it has a gamma-ray detection (log nu > 20), else to the no-gamma model.
@@ -93,30 +96,27 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
     result : `ClassificationResult`
         One row per SED: ``ra``, ``dec`` (from ``meta["target"]`` when known), ``p_blazar``
         (fold-ensemble mean), ``p_blazar_std``, ``is_blazar`` (at the model's threshold),
-        ``threshold``, ``model``, ``n_points``, ``n_upper_limits``, ``bands``, ``warnings``.
+        ``threshold``, ``model``, ``n_points``, ``n_upper_limits``, ``bands``, ``warnings``;
+        ``result.seds`` is the `~vo_blazar.sed.SEDCollection` (it follows the rows when the
+        result is sliced).
     """
-    if isinstance(sed_or_seds, Table):
-        seds = [sed_or_seds]
+    if isinstance(sed_or_seds, SEDCollection):
+        seds = sed_or_seds
+    elif isinstance(sed_or_seds, Table):
+        seds = SEDCollection.from_seds([sed_or_seds])
     elif isinstance(sed_or_seds, Iterable) and not isinstance(sed_or_seds, (str, bytes)):
-        seds = list(sed_or_seds)
+        seds = SEDCollection.from_seds(sed_or_seds)
     else:
         raise InputTypeError(f"expected an SED Table or a sequence of them, got {type(sed_or_seds).__name__}")
-    if not seds:
+    if not len(seds):
         raise InputValueError("expected at least one SED, got an empty sequence")
     n = len(seds)
     ensembles = ensembles or {}
 
-    # Flat point arrays of all SEDs (plain floats in Hz and erg/cm2/s): per-SED Quantity
-    # arithmetic would cost more than the network itself on large batches.
-    freq, flux, ul, owner = [], [], [], []
-    for i, sed in enumerate(seds):
-        try:
-            f, v, lim = sed_arrays(sed)
-        except (InputValueError, InputTypeError) as exc:
-            raise type(exc)(f"SED #{i}: {exc}") from exc
-        freq.append(f); flux.append(v); ul.append(lim); owner.append(np.full(f.size, i, np.int64))
-    start = np.cumsum([0] + [a.size for a in freq])[:-1]    # each SED's first row in the flat arrays
-    freq, flux, ul, owner = (np.concatenate(a) for a in (freq, flux, ul, owner))
+    # The collection's flat point arrays (plain floats in Hz and erg/cm2/s, made once): per-SED
+    # Quantity arithmetic would cost more than the network itself on large batches.
+    freq, flux, ul, owner = seds.frequency, seds.nufnu, seds.upper_limit, seds.owner
+    start, stop = seds.offsets[:-1], seds.offsets[1:]   # each SED's rows in the flat arrays
     with np.errstate(invalid="ignore", divide="ignore"):
         good = np.isfinite(freq) & (freq > 0) & np.isfinite(flux) & (flux > 0)
         lognu = np.where(good, np.log10(np.where(good, freq, 1.0)), np.nan)
@@ -139,8 +139,8 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
     threshold = np.full(n, np.nan)
     warnings_: list[list[str]] = [[] for _ in range(n)]
     unreliable_: list[list[str]] = [[] for _ in range(n)]   # why the model cannot know
-    for i, sed in enumerate(seds):
-        for cat, reason in ((sed.meta or {}).get("failures") or {}).items():
+    for i, meta in enumerate(seds.meta):
+        for cat, reason in ((meta or {}).get("failures") or {}).items():
             warnings_[i].append(f"catalogue {cat} failed ({str(reason).split(':')[0]})")
         if n_points[i] + n_ul[i] == 0:
             warnings_[i].append("no usable photometry (no point with finite, positive flux): not classified")
@@ -157,9 +157,10 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         take = local[owner] >= 0
         X, report = ensemble.grid.encode_points(freq[take], flux[take], ul[take], local[owner[take]],
                                                 rows.size)
-        # usable points on no grid cell (e.g. PanSTARRS y, left out of the shipped grids), named below
+        # usable points on no grid cell (e.g. PanSTARRS y, left out of the shipped grids), named
+        # below; the encoder's own snapping (report.cells) says which, the points are not snapped twice
         off_grid = np.zeros(freq.size, bool)
-        off_grid[take & good] = ensemble.grid.cell_index(freq[take & good] * u.Hz) < 0
+        off_grid[take] = good[take] & (report.cells < 0)
         if name == "nogamma":
             # gamma-ray points (detections or survey limits) lie beyond the no-gamma model by design:
             # not "off the grid", and said separately where the model choice was forced
@@ -183,9 +184,9 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                                     if k in empty or n_on_grid[i] == 0 else
                                     "only upper limits on the model's frequency grid: not classified")
                 if n_off_grid[i]:
-                    mine = np.flatnonzero(off_grid[start[i]:start[i] + len(seds[i])])
+                    mine = np.flatnonzero(off_grid[start[i]:stop[i]])
                     warnings_[i].append(f"{n_off_grid[i]} point(s) off the model grid "
-                                        f"({_point_names(seds[i], mine)})")
+                                        f"({_point_names(seds, i, mine)})")
                 continue
             p[i], p_std[i], threshold[i] = mean[k], std[k], ensemble.threshold
             if n_on_grid_detected[i] < MIN_RELIABLE_DETECTIONS:
@@ -201,9 +202,9 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                 warnings_[i].append(f"sparse SED ({n_points[i]} detections): low confidence{sparse_note}")
             dropped = int(report.dropped_per_sed[k])
             if n_off_grid[i]:
-                mine = np.flatnonzero(off_grid[start[i]:start[i] + len(seds[i])])
+                mine = np.flatnonzero(off_grid[start[i]:stop[i]])
                 warnings_[i].append(f"{n_off_grid[i]} point(s) off the model grid were ignored "
-                                    f"({_point_names(seds[i], mine)})")
+                                    f"({_point_names(seds, i, mine)})")
             if dropped > n_off_grid[i]:
                 warnings_[i].append(f"{dropped - n_off_grid[i]} point(s) without a finite, positive frequency "
                                     "and flux were ignored")
@@ -218,7 +219,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
     for i in np.flatnonzero(~np.isfinite(p)):
         unreliable_[i].insert(0, "not classified")
     reliable = np.array([not r for r in unreliable_], bool)
-    ra, dec = np.array([_sed_position(s) for s in seds]).T
+    ra, dec = np.array([_sed_position(m) for m in seds.meta]).T
     result = ClassificationResult(
         {"ra": ra * u.deg, "dec": dec * u.deg, "p_blazar": p, "p_blazar_std": p_std, "is_blazar": is_blazar,
          "reliable": reliable, "reliability": np.array(["; ".join(r) for r in unreliable_], dtype=object),
@@ -273,11 +274,12 @@ def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool |
     >>> vo_blazar.classify(SkyCoord(77.35818, 5.69315, unit="deg"), offline=True)  # doctest: +SKIP
     """
     flat = check_coordinates(coord, scalar=False).reshape((-1,))   # ICRS, one row per position
-    seds = build_seds(flat, radius, catalogs=catalogs, offline=offline, cache=cache)
+    # wrapped once: the classifier reads the collection's flat arrays, no per-SED re-join
+    seds = SEDCollection.from_seds(build_seds(flat, radius, catalogs=catalogs, offline=offline, cache=cache))
     result = classify_sed(seds, gamma=gamma)
     # report the position as given (ICRS), even where the SED has no target in meta
     result["ra"] = flat.ra.deg * u.deg
     result["dec"] = flat.dec.deg * u.deg
-    result.meta["radius"] = seds[0].meta["radius"]
-    result.meta["offline"] = seds[0].meta["offline"]
+    result.meta["radius"] = seds.meta[0]["radius"]
+    result.meta["offline"] = seds.meta[0]["offline"]
     return result

@@ -32,7 +32,7 @@ from astropy.table import Table
 
 from ..exceptions import InputTypeError, InputValueError, ModelError
 from ..logger import log
-from ..sed.table import NUFNU_UNIT
+from ..sed.collection import SEDCollection, _as_hz, sed_arrays  # sed_arrays: re-exported here
 from .report import EncodingReport
 from .scaling import FluxScaling
 from ..package_data import data_path
@@ -55,78 +55,6 @@ def _hz(log_nu: np.ndarray) -> np.ndarray:
 
 def _checksum(log_nu: np.ndarray) -> str:
     return "sha256:" + hashlib.sha256(_hz(log_nu).tobytes()).hexdigest()
-
-
-def _as_hz(values: Any, what: str) -> np.ndarray:
-    """Frequencies as float64 Hz from a Quantity (any spectral unit); bare numbers are refused."""
-    if not isinstance(values, u.Quantity):
-        raise InputValueError(
-            f"{what} must be an astropy Quantity with a spectral unit (Hz, GHz, eV, micron ...); "
-            f"got bare numbers ({type(values).__name__}), which could be GHz or eV silently taken as Hz")
-    try:
-        return np.atleast_1d(values.to_value(u.Hz, equivalencies=u.spectral())).astype(np.float64)
-    except u.UnitConversionError as exc:
-        raise InputValueError(f"{what} has unit {values.unit}, "
-                              "which is not a frequency, wavelength or energy") from exc
-
-
-def _column_quantity(sed: Table, name: str) -> u.Quantity:
-    """The column as a Quantity; masked (null) entries become NaN, i.e. no data, never the value
-    that happens to sit under the mask."""
-    col = sed[name]
-    mask = getattr(col, "mask", None)
-    if isinstance(col, u.Quantity):
-        q = getattr(col, "unmasked", col)   # astropy's MaskedQuantity (a masked QTable column)
-    else:
-        unit = getattr(col, "unit", None)
-        if unit is None:
-            raise InputValueError(
-                f"SED column '{name}' has no unit; give it one ('frequency' in Hz or any spectral unit, "
-                f"'nufnu' in erg / (cm2 s)) -- bare numbers are not guessed")
-        if isinstance(unit, u.UnrecognizedUnit):
-            raise InputValueError(f"SED column '{name}' has unit {unit.to_string()!r}, which astropy does "
-                                  "not recognise; expected a spectral unit for 'frequency' (Hz, GHz, eV, "
-                                  "micron) and erg / (cm2 s) or another energy flux for 'nufnu'")
-        q = u.Quantity(np.asarray(col, dtype=float), unit)
-    if mask is not None and np.any(mask):
-        q = q.astype(np.float64, copy=True)
-        q[np.broadcast_to(np.asarray(mask, bool), q.shape)] = np.nan
-    return q
-
-
-def sed_arrays(sed: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(frequency [Hz], nufnu [erg cm-2 s-1], upper_limit)`` float/bool arrays of one SED table.
-
-    Raises `InputTypeError` for a non-table and `InputValueError` for missing columns or units that
-    are absent or cannot be converted (e.g. ``nufnu`` in Jy, a flux density, not nuFnu).
-    """
-    if not isinstance(sed, Table):
-        raise InputTypeError(f"expected an SED as an astropy Table/QTable, got {type(sed).__name__}")
-    missing = [c for c in ("frequency", "nufnu") if c not in sed.colnames]
-    if missing:
-        raise InputValueError(f"SED table lacks column(s) {missing}; it has {sed.colnames}")
-    freq_q = _column_quantity(sed, "frequency")
-    freq = (freq_q.value.astype(np.float64) if freq_q.unit == u.Hz
-            else _as_hz(freq_q, "SED column 'frequency'"))
-    flux_q = _column_quantity(sed, "nufnu")
-    if flux_q.unit == NUFNU_UNIT:
-        flux = np.asarray(flux_q.value, dtype=np.float64)
-    else:
-        try:
-            flux = flux_q.to_value(NUFNU_UNIT).astype(np.float64)
-        except u.UnitConversionError as exc:
-            raise InputValueError(
-                f"SED column 'nufnu' has unit {flux_q.unit}, which cannot be converted to {NUFNU_UNIT}; "
-                f"a flux density (Jy, erg/cm2/s/Hz) must be multiplied by the frequency first") from exc
-    if "upper_limit" in sed.colnames:
-        ul = np.asarray(getattr(sed["upper_limit"], "unmasked", sed["upper_limit"]))
-        if ul.dtype != bool:
-            raise InputValueError(f"SED column 'upper_limit' must be boolean, got dtype {ul.dtype}")
-        if np.any(getattr(sed["upper_limit"], "mask", False)):   # unknown: taken as a detection
-            ul = np.where(np.asarray(sed["upper_limit"].mask, bool), False, ul)
-    else:
-        ul = np.zeros(len(sed), dtype=bool)
-    return freq, flux, ul
 
 
 class FrequencyGrid:
@@ -324,6 +252,7 @@ class FrequencyGrid:
         -------
         X : ndarray, shape (n_seds, L, C), float32 (``C = self.shape[1]``)
         report : `EncodingReport`
+            With ``report.cells``, the grid cell of each point (-1: dropped).
         """
         frequency = np.asarray(frequency, dtype=np.float64)
         nufnu = np.asarray(nufnu, dtype=np.float64)
@@ -361,6 +290,7 @@ class FrequencyGrid:
         report.dropped_per_sed = np.bincount(sed_index[dropped_mask], minlength=n_seds).astype(np.int64)
         has_any = np.bincount(sed_index[valid_before_snap], minlength=n_seds) > 0
         report.empty = [int(i) for i in np.flatnonzero(~has_any)]
+        report.cells = np.where(use, cell, -1)
 
         key = sed_index[use] * L + cell[use]
         lv, is_ul = log_v[use], upper_limit[use]
@@ -403,37 +333,27 @@ class FrequencyGrid:
             log.debug("grid %s: %s", self.version, report)   # per-SED detail: DEBUG
         return (X[0], report) if return_report else X[0]
 
-    def encode_many(self, seds: Iterable[Table], *, return_report: bool = False,
+    def encode_many(self, seds: SEDCollection | Iterable[Table], *, return_report: bool = False,
                     on_empty: str = "raise") -> np.ndarray | tuple[np.ndarray, EncodingReport]:
         """Encode many SEDs at once: ``(N, L, C)`` float32.
 
-        ``on_empty``: ``"raise"`` (default) raises `InputValueError` naming the first SED without
-        any usable point; ``"missing"`` encodes it as all-missing and lists it in ``report.empty``.
+        ``seds`` is an `~vo_blazar.sed.SEDCollection` (its flat arrays are used as they are) or a
+        sequence of SED tables. ``on_empty``: ``"raise"`` (default) raises `InputValueError`
+        naming the first SED without any usable point; ``"missing"`` encodes it as all-missing
+        and lists it in ``report.empty``.
         """
         if on_empty not in ("raise", "missing"):
             raise InputValueError(f"on_empty must be 'raise' or 'missing', got {on_empty!r}")
         if isinstance(seds, Table):
             raise InputTypeError("encode_many takes a sequence of SED tables; use encode() for one SED")
-        freqs, fluxes, uls, index = [], [], [], []
-        n = 0
-        for i, sed in enumerate(seds):
-            try:
-                f, v, ul = sed_arrays(sed)
-            except (InputValueError, InputTypeError) as exc:
-                raise type(exc)(f"SED #{i}: {exc}") from exc
-            freqs.append(f)
-            fluxes.append(v)
-            uls.append(ul)
-            index.append(np.full(f.size, i, dtype=np.int64))
-            n = i + 1
-        cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt))
-        X, report = self.encode_points(cat(freqs, float), cat(fluxes, float), cat(uls, bool),
-                                       cat(index, np.int64), n)
+        if not isinstance(seds, SEDCollection):
+            seds = SEDCollection.from_seds(seds)
+        X, report = self.encode_points(seds.frequency, seds.nufnu, seds.upper_limit, seds.owner, len(seds))
         if report.empty and on_empty == "raise":
             i = report.empty[0]
             raise InputValueError(
                 f"SED #{i} has no usable point: every row lacks a finite frequency or a finite, positive "
-                f"nufnu ({len(freqs[i])} rows); nothing to encode")
+                f"nufnu ({seds.lengths[i]} rows); nothing to encode")
         return (X, report) if return_report else X
 
     # ------------------------------------------------------------------ persistence

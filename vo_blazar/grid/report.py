@@ -39,6 +39,9 @@ class EncodingReport:
         Points dropped, per SED.
     empty : list of int
         Indices of SEDs with no usable point (encoded as all-missing, or an error was raised).
+    cells : ndarray of int
+        Grid cell of every point, in input order; -1 for a dropped point. The one snapping of
+        the points: callers that ask which points are on the grid read it here.
     """
 
     n_seds: int = 0
@@ -49,6 +52,7 @@ class EncodingReport:
     dropped: dict[str, int] = field(default_factory=lambda: {r: 0 for r in DROP_REASONS})
     dropped_per_sed: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     empty: list[int] = field(default_factory=list)
+    cells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def n_dropped(self) -> int:

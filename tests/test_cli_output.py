@@ -104,7 +104,7 @@ def test_cli_classify_prints_the_answer_at_40_columns(tmp_path, capsys, monkeypa
 
 
 def test_missing_train_extra_is_a_one_line_hint(monkeypatch, capsys):
-    from vo_blazar.training import command as train_cli
+    from vo_blazar.cli import train as train_cli
 
     def needs_tensorflow(args):
         raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")

@@ -2,7 +2,8 @@
 
 On fe6140e ``vo-blazar train`` without ``--out`` overwrote the package's shipped networks (#53)
 and ``--threads -1`` aborted the process inside TensorFlow (#52). Both are refused here before any
-training starts (the argument checks run first; no network is trained in these tests).
+training starts (the argument checks run first; no network is trained in these tests). How
+``--ship`` replaces the shipped set without deleting it is tested in test_training_command.py.
 """
 import pytest
 
@@ -28,14 +29,27 @@ def test_train_without_out_refuses_to_touch_the_shipped_models(no_training, caps
 
 def test_train_ship_and_out_write_where_told(no_training, tmp_path):
     assert main(["train", "--variant", "nogamma", "--out", str(tmp_path)]) == 0
-    assert no_training[-1]["out_dir"] == str(tmp_path)
+    assert no_training[-1]["out_dir"] == str(tmp_path) and no_training[-1]["ship"] is False
+    assert no_training[-1]["variants"] == ("nogamma",)
+    # --ship alone: a new training folder (chosen by run_training), then the shipped set replaced
     assert main(["train", "--variant", "nogamma", "--ship"]) == 0
-    assert no_training[-1]["out_dir"] == MODELS_DIR
+    assert no_training[-1]["out_dir"] is None and no_training[-1]["ship"] is True
 
 
-def test_train_ship_excludes_another_out(no_training, tmp_path, capsys):
-    assert main(["train", "--ship", "--out", str(tmp_path)]) == 2
-    assert "excludes --out" in capsys.readouterr().err and no_training == []
+def test_train_ship_with_out_trains_there_then_ships(no_training, tmp_path):
+    assert main(["train", "--ship", "--out", str(tmp_path)]) == 0
+    assert no_training[-1]["out_dir"] == str(tmp_path) and no_training[-1]["ship"] is True
+    assert no_training[-1]["variants"] == ("gamma", "nogamma")
+
+
+@pytest.mark.parametrize("ship", [[], ["--ship"]])
+@pytest.mark.parametrize("where", [MODELS_DIR, MODELS_DIR / "gamma"])
+def test_train_out_in_the_shipped_models_is_refused(no_training, where, ship, capsys):
+    before = sorted(p.name for p in MODELS_DIR.rglob("*"))
+    assert main(["train", "--out", str(where), *ship]) == 2   # fe6140e..redesign: it trained there
+    err = capsys.readouterr().err
+    assert err.startswith(f"vo-blazar train: error: --out {where} is the package's shipped models folder")
+    assert no_training == [] and sorted(p.name for p in MODELS_DIR.rglob("*")) == before
 
 
 @pytest.mark.parametrize("threads", ["-1", "0"])

@@ -269,24 +269,3 @@ def _parse_unit(unit) -> u.UnitBase | None:
         except ValueError:
             continue
     return None
-
-
-# ---------------------------------------------------------------------- command line
-def add_arguments(parser) -> None:
-    """Options of ``vo-blazar check-services``."""
-    parser.add_argument("--catalogs", default=None,
-                        help="comma-separated registry names to check (default: all)")
-    parser.add_argument("--timeout", type=float, default=None, metavar="S",
-                        help="seconds per request (default: vo_blazar's conf.timeout)")
-    parser.add_argument("--offline", action="store_true", default=None,
-                        help="refused with a clear error: the check needs the network")
-
-
-def command(args) -> int:
-    """``vo-blazar check-services``: 0 when every probe is ok, 1 with problems, 2 without network."""
-    names = None if not args.catalogs else [c.strip() for c in args.catalogs.split(",") if c.strip()]
-    report = check_services(names, timeout=args.timeout, offline=args.offline)
-    print(report.format())
-    if report.none_reachable:
-        return 2
-    return 0 if report.ok else 1

@@ -3,25 +3,25 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from astropy import units as u
-from astropy.coordinates import SkyCoord
-from astropy.table import Table
 
 from ..exceptions import InputValueError
+from .options import add_output, add_regions, add_samp, add_target_options, output_format, radius_option
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 __all__ = ["register", "add_candidates_parser", "run_candidates", "write_candidates"]
 
 
-def _add_offline(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--offline", action="store_true", default=None,
-                   help="answer from the embedded offline snapshot (also VO_BLAZAR_OFFLINE=1)")
-    p.add_argument("--radius", type=float, default=None, metavar="ARCSEC",
-                   help="cone radius of each candidate's SED in arcsec (default 15)")
-
-
 def add_candidates_parser(subparsers, add_common=None) -> argparse.ArgumentParser:
-    """Add the ``candidates`` subcommand to an argparse ``subparsers`` object."""
+    """Add the ``candidates`` subcommand to an argparse ``subparsers`` object.
+
+    ``add_common`` is accepted for the callers of the old hook and ignored: the shared options
+    (``--radius``, ``--offline``, ``--catalogs``) come from `vo_blazar.cli.options`.
+    """
     p = subparsers.add_parser(
         "candidates", help="blazar candidates among X-ray sources with a radio counterpart",
         description="Match an X-ray and a radio list using positional errors, drop known blazars, "
@@ -53,26 +53,23 @@ def add_candidates_parser(subparsers, add_common=None) -> argparse.ArgumentParse
     p.add_argument("--dask", metavar="ADDRESS",
                    help="classify on a running Dask scheduler (e.g. tcp://host:8786)")
     p.add_argument("--chunk-size", type=int, default=None, help="positions per classifier task")
-    if add_common is None:
-        _add_offline(p)
-    else:
-        add_common(p)
-    p.add_argument("-o", "--output", type=Path,
-                   help="write the ranked table (.ecsv, .vot, .fits, .csv); the dropped known blazars "
-                        "go to <name>_dropped_known<suffix>")
-    p.add_argument("--regions", type=Path, metavar="FILE", help="write a DS9 (.reg) or CRTF (.crtf) file")
-    p.add_argument("--samp", action="store_true", help="send the table to TOPCAT/Aladin over SAMP")
+    add_target_options(p)
+    add_output(p, "the ranked table", "; the dropped known blazars go to <name>_dropped_known<suffix>")
+    add_regions(p, help="write a DS9 (.reg) or CRTF (.crtf) file")
+    add_samp(p, "the table")
     p.add_argument("--top", type=int, default=20, help="rows to print (default 20)")
     p.set_defaults(func=run_candidates)
     return p
 
 
-def register(sub, add_common) -> None:
-    """Hook used by `vo_blazar.cli.commands` to add the subcommand."""
-    add_candidates_parser(sub, add_common)
+def register(sub) -> None:
+    """Add ``candidates`` to the ``vo-blazar`` sub-parsers."""
+    add_candidates_parser(sub)
 
 
 def _region(args):
+    from astropy.coordinates import SkyCoord
+
     if args.region:
         return args.region
     if args.cone:
@@ -96,12 +93,8 @@ def write_candidates(table: Table, path: str | Path) -> list[Path]:
     The ``dropped_known`` table in ``meta`` cannot live in a file header, so it is written to
     ``<stem>_dropped_known<suffix>``; other meta values are written as they are.
     """
-    from ..sed.io import FORMATS
-
     path = Path(path)
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InputValueError(f"cannot tell the output format from {path}; use one of {sorted(FORMATS)}")
+    fmt = output_format(path)
     out = table.copy(copy_data=False)
     dropped = out.meta.pop("dropped_known", None)
     if fmt != "ascii.ecsv":  # FITS/VOTable headers take flat scalars only
@@ -117,7 +110,8 @@ def write_candidates(table: Table, path: str | Path) -> list[Path]:
 
 def run_candidates(args) -> int:
     """Run the ``candidates`` subcommand from parsed arguments."""
-    from .commands import radius_option
+    from astropy.table import Table
+
     from ..crossmatch.candidates import candidates
 
     xerr = args.xray_error_column or (None if args.xray_error is None else args.xray_error * u.arcsec)

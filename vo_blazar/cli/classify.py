@@ -7,31 +7,34 @@ from pathlib import Path
 
 import numpy as np
 from astropy import units as u
-from astropy.table import Table
 
-__all__ = ["register", "DEMO_SOURCES"]
+from .options import (add_no_progress, add_output, add_regions, add_samp, add_target_options,
+                      catalogs_option, output_format, radius_option)
+from .sed import EXIT_NO_DATA
+
+__all__ = ["register", "run_classify", "run_demo", "DEMO_SOURCES", "EXIT_NO_DATA"]
 
 #: The demo's famous blazars, by name (resolved offline from the snapshot's name table).
 DEMO_SOURCES = ("TXS 0506+056", "Mrk 421", "Mrk 501", "3C 273", "3C 279", "BL Lac", "PKS 2155-304")
 
 
-def register(sub, add_common) -> None:
+def register(sub) -> None:
+    """Add ``classify`` and ``demo`` to the ``vo-blazar`` sub-parsers."""
     p = sub.add_parser("classify", help="classify one or many positions")
     p.add_argument("target", nargs="*", help='"RA DEC" (degrees or sexagesimal) or a source name')
     p.add_argument("--positions", type=Path,
                    help="file of positions (table with RA/Dec or name columns, or text lines)")
-    add_common(p)
+    add_target_options(p)
     p.add_argument("--no-gamma", action="store_true", help="use the model trained without gamma rays")
     p.add_argument("--gamma", action="store_true", help="use the model trained with gamma rays")
-    p.add_argument("-o", "--output", type=Path, help="write the result (.ecsv, .vot, .fits, .csv)")
+    add_output(p, "the result")
     p.add_argument("--plot", type=Path, metavar="DIR", help="write an SED plot per source into DIR")
-    p.add_argument("--samp", action="store_true", help="send the result to TOPCAT/Aladin over SAMP")
-    p.add_argument("--regions", type=Path, metavar="FILE",
-                   help="write a DS9 (.reg) or CRTF (.crtf) region file")
+    add_samp(p, "the result")
+    add_regions(p)
     p.add_argument("--checkpoint", type=Path,
                    help="JSON-lines checkpoint; rerun with it to resume a killed batch")
     p.add_argument("--chunk-size", type=int, default=200, help="positions per batch chunk (default 200)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_no_progress(p)
     p.set_defaults(func=run_classify)
 
     d = sub.add_parser("demo",
@@ -48,9 +51,10 @@ def _gamma(args):
     return True if args.gamma else (False if args.no_gamma else None)
 
 
-def run_classify(args) -> int:
+def run_classify(args: argparse.Namespace) -> int:
+    """``vo-blazar classify``: 0 when something was classified, 2 when no row was a position,
+    `EXIT_NO_DATA` when no row got photometry because catalogues failed."""
     from ..classifier.batch import classify_batch, positions_from_texts, read_positions
-    from .commands import catalogs_option, radius_option
     from ..exceptions import InputValueError
 
     parts = [positions_from_texts(args.target, offline=args.offline)] if args.target else []
@@ -74,20 +78,11 @@ def run_classify(args) -> int:
     return _exit_status(result, args)
 
 
-def _output_format(output) -> str:
-    from ..exceptions import InputValueError
-    from ..sed.io import FORMATS
-    fmt = FORMATS.get(Path(output).suffix.lower())
-    if fmt is None:
-        raise InputValueError(f"cannot tell the output format from {output}; use one of {sorted(FORMATS)}")
-    return fmt
-
-
 def _check_outputs(output, regions_file) -> None:
     """Refuse an output name that cannot be written before classifying, not after."""
     from ..atomic import check_writable
     if output:
-        _output_format(output)
+        output_format(output)
         check_writable(output)
     if regions_file:
         from ..exceptions import InputValueError
@@ -96,10 +91,6 @@ def _check_outputs(output, regions_file) -> None:
             raise InputValueError(f"cannot tell the region format from the suffix of {regions_file}; "
                                   f"use one of {sorted(REGION_FORMATS)}")
         check_writable(regions_file)
-
-
-#: Exit status of a run in which no catalogue gave any row a point (e.g. no network).
-EXIT_NO_DATA = 3
 
 
 def _exit_status(result, args) -> int:
@@ -139,7 +130,7 @@ def _report(result, output, plot_dir, samp, regions_file, *, offline=None, radiu
     print(format_results(result))
     if output:
         from ..atomic import atomic_path
-        fmt = _output_format(output)
+        fmt = output_format(output)
         with atomic_path(output) as tmp:   # a kill mid-write leaves no truncated, valid-looking file
             result.write(tmp, format=fmt, overwrite=True)
         print(f"wrote {len(result)} rows to {output}")
@@ -199,10 +190,12 @@ def _saliency(sed, variant: str):
     return saliency, ensemble.grid.frequencies
 
 
-def run_demo(args) -> int:
+def run_demo(args: argparse.Namespace) -> int:
     """Classify famous blazars and a few catalogued quasars offline; table + plots."""
-    from ..classifier.batch import classify_batch
+    from astropy.table import Table
+
     from ..access.names import resolve_name
+    from ..classifier.batch import classify_batch
 
     names, ra, dec = [], [], []
     for name in DEMO_SOURCES:

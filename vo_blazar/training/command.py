@@ -1,30 +1,76 @@
-"""``vo-blazar train``: cross-validate, ship the fold ensembles, write the model card and plots.
+"""The training run behind ``vo-blazar train``: cross-validate, write the fold ensembles, the model
+card and plots into a new folder, and replace the package's shipped models only when asked.
 
-Run as ``python -m vo_blazar.training.command`` or through the ``vo-blazar train`` sub-command
-(`add_arguments` + `train_command`).
+`run_training` writes ``<out_dir>/<variant>/``; it never writes into the package's model folder
+except through `ship_models` (``ship=True``, ``vo-blazar train --ship``), which keeps a copy of the
+set it replaces and deletes no shipped file. The command line (options, messages, exit statuses)
+is `vo_blazar.cli.train`.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..exceptions import InputValueError
-from ..grid.scaling import SCALING_KINDS
+from ..atomic import atomic_path
+from ..exceptions import InputValueError, ModelError
+from ..jsonfile import read_json
 from ..logger import log
-from .config import PRESETS, TrainingConfig, preset as get_preset
+from .config import TrainingConfig, preset as get_preset
 from ..model.ensemble import CARD_NAME, GRID_NAME, MODELS_DIR, VARIANTS, sha256_of
+from ..model.runtime import MANIFEST_NAME, ONNX_NAME
 
-__all__ = ["run_training", "run_same_coverage_study", "write_docs", "train_command", "add_arguments", "main",
-           "default_loader"]
+__all__ = ["run_training", "run_same_coverage_study", "write_docs", "ship_models", "is_shipped_path",
+           "default_out_dir", "default_loader"]
 
-REPO_DOCS = Path(__file__).resolve().parents[2] / "docs"
+#: The command line moved to `vo_blazar.cli.train` (issue 13): these names still resolve, with a
+#: deprecation warning (this module imports nothing from the command line).
+_MOVED_TO_CLI = {"train_command": "vo_blazar.cli.train", "add_arguments": "vo_blazar.cli.train",
+                 "main": "vo_blazar.cli.train"}
+
+
+def __getattr__(name: str):
+    from .._moved import moved_attribute
+    return moved_attribute(__name__, name, _MOVED_TO_CLI)
+
+
+def default_out_dir() -> Path:
+    """Where a shipping run trains when given no folder: a new ``build/train-<UTC time>/``."""
+    return Path("build") / f"train-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
+
+
+def is_shipped_path(path: str | Path) -> bool:
+    """True for the package's shipped models folder (`MODELS_DIR`) and anything inside it."""
+    path, models = Path(path).resolve(), MODELS_DIR.resolve()
+    return path == models or models in path.parents
+
+
+def _training_root(out_dir: str | Path | None, ship: bool) -> Path:
+    """The folder a run writes its new model folders into; never the shipped models."""
+    if out_dir is None:
+        if not ship:
+            raise InputValueError("run_training needs out_dir, the folder to write the trained models "
+                                  f"to (ship=True also replaces the package's shipped models in {MODELS_DIR})")
+        return default_out_dir()
+    if is_shipped_path(out_dir):
+        raise InputValueError(f"out_dir {out_dir} is the package's shipped models folder; train into "
+                              "another folder (ship=True then copies the new models there)")
+    return Path(out_dir)
+
+
+def _set_aside(folder: Path) -> Path | None:
+    """Rename an existing ``folder`` to ``<name>.replaced-<n>`` (a new training never deletes one)."""
+    if not folder.exists():
+        return None
+    n = 1
+    while (aside := folder.with_name(f"{folder.name}.replaced-{n}")).exists():
+        n += 1
+    folder.rename(aside)
+    return aside
 
 
 def default_loader(grid, variant: str, subset: str | None = None, *, archive: str | Path | None = None):
@@ -63,7 +109,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
                  n_folds: int = 10, epochs: int = 20, patience: int = 4, seed: int | None = None,
                  band_dropout: float | None = None, optical_ir_only: float | None = None,
                  coverage_balance: bool | None = None, out_dir: str | Path | None = None,
-                 docs_dir: str | Path | None = None,
+                 ship: bool = False, docs_dir: str | Path | None = None,
                  threads: int | None = None, folds: Sequence[int] | None = None, baselines: bool = True,
                  archive: str | Path | None = None, loader: Callable | None = None,
                  grid_factory: Callable | None = None,
@@ -81,7 +127,12 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     n_folds, epochs, patience, seed, band_dropout, optical_ir_only, coverage_balance
         Training settings (`TrainingConfig`; None keeps its default).
     out_dir : path, optional
-        Root of the model folders (``<out_dir>/<variant>/``); default the package's shipped models.
+        Root of the new model folders (``<out_dir>/<variant>/``); a folder already there is renamed
+        to ``<variant>.replaced-<n>``, not deleted. Required unless ``ship`` (then default
+        `default_out_dir`); never the package's shipped models folder.
+    ship : bool
+        Also export each new ensemble to ONNX and replace the shipped set with it (`ship_models`;
+        the replaced files are kept in ``<out_dir>/replaced/<variant>/``).
     docs_dir : path, optional
         Where ``model_card.rst`` and ``_static/model/*.png`` go; None skips the docs.
     threads : int, optional
@@ -99,7 +150,14 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     -------
     dict
         variant -> model card (as written to ``model_card.json``).
+
+    Raises
+    ------
+    InputValueError
+        Without ``out_dir`` and ``ship``, or with ``out_dir`` inside the shipped models folder
+        (checked before any work).
     """
+    root = _training_root(out_dir, ship)   # before any work: the destination is the caller's choice
     from ..model.card import build_card, write_card
     from .figures import plot_cv
     from .network import build_model, input_range
@@ -117,7 +175,6 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
     kw = {k: v for k, v in dict(seed=seed, band_dropout=band_dropout, optical_ir_only=optical_ir_only,
                                 coverage_balance=coverage_balance).items() if v is not None}
     training = TrainingConfig(n_folds=n_folds, epochs=epochs, patience=patience, **kw)
-    root = Path(out_dir) if out_dir is not None else MODELS_DIR
     cards = {}
     for variant in variants:
         if variant not in VARIANTS:
@@ -160,10 +217,18 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
                           extra={"input_range": input_range(X, grid.scaling.missing_value)})
         grid.save(tmp / GRID_NAME, overwrite=True)
         write_card(card, tmp / CARD_NAME)
-        # swap in atomically-ish: the old shipped folder stays until the new one is complete
-        if vdir.exists():
-            shutil.rmtree(vdir)
+        if ship:   # the export before the swap: a failed export leaves the package untouched
+            from .export import export_onnx
+            export_onnx(tmp)
+        # the new folder appears only when complete; an earlier one is set aside, never deleted
+        aside = _set_aside(vdir)
         tmp.rename(vdir)
+        say(f"[{variant}] wrote {vdir}" + (f" (the earlier one is now {aside})" if aside else ""))
+        if ship:
+            keep = root / "replaced" / variant
+            _set_aside(keep)
+            ship_models(vdir, variant, keep=keep)
+            say(f"[{variant}] shipped to {MODELS_DIR / variant}; the replaced set is kept in {keep}")
         cards[variant] = card
         say(f"[{variant}] done in {(time.perf_counter() - t0) / 60:.1f} min: ROC AUC "
             f"{card['metrics']['roc_auc']['mean']:.4f} ± {card['metrics']['roc_auc']['std']:.4f}; "
@@ -238,88 +303,79 @@ def write_docs(docs_dir: str | Path, *, root: str | Path | None = None) -> Path:
     return path
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """Options of ``vo-blazar train``."""
-    parser.add_argument("--variant", choices=[*VARIANTS, "both"], default="both",
-                        help="which model to train (default both)")
-    parser.add_argument("--preset", choices=sorted(PRESETS), default="cpu", help="network size (default cpu)")
-    parser.add_argument("--scaling", choices=SCALING_KINDS, default="shape_level",
-                        help="flux scaling of the grid (default shape_level: shape and level channels)")
-    parser.add_argument("--folds", type=int, default=10, help="cross-validation folds (default 10)")
-    parser.add_argument("--epochs", type=int, default=20, help="maximum epochs (default 20)")
-    parser.add_argument("--patience", type=int, default=4, help="early-stopping patience (default 4)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed")
-    parser.add_argument("--coverage-balance", action="store_true", default=None,
-                        help="weight training SEDs so both classes weigh the same within each "
-                             "band-coverage pattern")
-    parser.add_argument("--threads", type=int, default=None, help="TensorFlow threads (default all cores)")
-    parser.add_argument("--out", default=None,
-                        help="model folder root to write (<out>/<variant>/); required unless --ship")
-    parser.add_argument("--ship", action="store_true",
-                        help=f"write the package's shipped models ({MODELS_DIR}), replacing them "
-                             "(maintainers; same as --out pointing there)")
-    parser.add_argument("--docs", default=None,
-                        help="docs folder for model_card.rst and plots (default: none)")
-    parser.add_argument("--archive", default=None, help="SED archive (default: the data set's default path)")
-    parser.add_argument("--same-coverage-study", action="store_true",
-                        help="instead: train and evaluate only on the twelve shared IR-optical bands")
-    parser.add_argument("--docs-only", action="store_true",
-                        help="only regenerate model_card.rst from the cards")
-    parser.add_argument("--no-baselines", action="store_true", help="skip the gradient-boosting baselines")
-    return parser
+def ship_models(source: str | Path, variant: str, *, keep: str | Path) -> list[Path]:
+    """Replace the package's shipped ``variant`` models with the folder ``source``, keeping the old set.
+
+    ``source`` must be complete and consistent before anything in the package changes: its model
+    card, the grid, every fold file the card lists with the SHA-256 it records, and an ONNX export
+    made from exactly those files (the shipped models run on ONNX Runtime; `load_ensemble` with
+    ``runtime="onnx"`` must accept the folder). The shipped folder is then copied to ``keep``, and
+    each new file replaces its shipped namesake in one step (written beside it, renamed over it),
+    the card last. No shipped file is deleted: files of the old set that the new card does not
+    list (fewer folds) stay and are named in a warning.
+
+    Parameters
+    ----------
+    source : path
+        A model folder as `run_training` writes it (``<out_dir>/<variant>/``), exported to ONNX
+        (`vo_blazar.training.export.export_onnx`).
+    variant : {"gamma", "nogamma"}
+        Which shipped set to replace.
+    keep : path
+        New folder for a copy of the replaced set; must not exist.
+
+    Returns
+    -------
+    list of Path
+        The files written into the package.
+
+    Raises
+    ------
+    ModelError
+        An incomplete or inconsistent ``source`` (nothing in the package is touched).
+    InputValueError
+        An unknown ``variant``, a ``source`` inside the shipped folder, or a ``keep`` that exists.
+    """
+    from ..model.ensemble import load_ensemble
+
+    if variant not in VARIANTS:
+        raise InputValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
+    source, keep, dest = Path(source), Path(keep), MODELS_DIR / variant
+    if is_shipped_path(source):
+        raise InputValueError(f"{source} is inside the shipped models folder; ship from a training folder")
+    if keep.exists():
+        raise InputValueError(f"{keep} exists: give a new folder for the copy of the replaced models")
+    card = read_json(source / CARD_NAME, "model card")
+    for entry in card["weights"]:
+        path = source / entry["file"]
+        if not path.is_file() or sha256_of(path) != entry.get("sha256"):
+            raise ModelError(f"{path} is missing or differs from the SHA-256 its model card records")
+    if not (source / MANIFEST_NAME).is_file():
+        raise ModelError(f"{source} has no ONNX export ({MANIFEST_NAME}); the shipped models run on ONNX "
+                         f"Runtime: export it first (python -m vo_blazar.training.export --models {source})")
+    load_ensemble(variant, directory=source, runtime="onnx")   # a stale or damaged export raises here
+    if dest.exists():
+        shutil.copytree(dest, keep)
+    dest.mkdir(parents=True, exist_ok=True)
+    # the card last: until it is replaced, the shipped card still describes the files it lists
+    names = [*(entry["file"] for entry in card["weights"]), GRID_NAME, ONNX_NAME, MANIFEST_NAME, CARD_NAME]
+    written = []
+    for name in names:
+        with atomic_path(dest / name) as tmp:
+            shutil.copyfile(source / name, tmp)
+        written.append(dest / name)
+    left = sorted(p.name for p in dest.iterdir()
+                  if p.is_file() and p not in written and not p.name.startswith("."))
+    if left:
+        log.warning(f"left in {dest}, not part of the new {variant} set: {', '.join(left)} "
+                    f"(a copy is in {keep})")
+    return written
 
 
-def _check_destination(args: argparse.Namespace) -> None:
-    """Training writes models only where it is told to: the shipped networks, which every
-    ``classify`` uses, are replaced only with ``--ship`` (or an explicit ``--out`` naming them)."""
-    if args.ship and args.out is not None and Path(args.out).resolve() != MODELS_DIR.resolve():
-        raise InputValueError(f"--ship writes the shipped models in {MODELS_DIR}; it excludes "
-                              f"--out {args.out}")
-    if not args.ship and args.out is None:
-        raise InputValueError("vo-blazar train needs --out DIR (the folder to write the trained models "
-                              f"to), or --ship to replace the package's shipped models in {MODELS_DIR}")
+if __name__ == "__main__":  # pragma: no cover
+    # `python -m vo_blazar.training.command` (named in docs/model_card.rst) runs `vo-blazar train`;
+    # the command line lives in vo_blazar.cli.train, imported only here, when run as a script
+    import sys
 
-
-def train_command(args: argparse.Namespace) -> int:
-    """Run ``vo-blazar train`` from parsed arguments; returns the exit status."""
-    say = lambda s: print(s, flush=True)  # noqa: E731
-    if args.threads is not None and args.threads < 1:
-        # TensorFlow aborts the whole process (SIGABRT) on a negative thread count
-        raise InputValueError(f"--threads must be a positive number of threads, got {args.threads}; "
-                              "leave it out to use all cores")
-    if args.docs_only:
-        print(write_docs(args.docs or REPO_DOCS, root=args.out))
-        return 0
-    if args.same_coverage_study:
-        out = run_same_coverage_study(preset=args.preset, scaling=args.scaling, n_folds=args.folds,
-                                      epochs=args.epochs,
-                                      patience=args.patience, archive=args.archive, threads=args.threads,
-                                      docs_dir=args.docs, progress=say)
-        for k in ("network", "gradient_boosting", "coverage_only"):
-            print(f"{k}: ROC AUC {out[k]['roc_auc']['mean']:.4f} ± {out[k]['roc_auc']['std']:.4f}")
-        return 0
-    _check_destination(args)
-    variants = VARIANTS if args.variant == "both" else (args.variant,)
-    cards = run_training(variants=variants, preset=args.preset, scaling=args.scaling, n_folds=args.folds,
-                         epochs=args.epochs, patience=args.patience, seed=args.seed, threads=args.threads,
-                         coverage_balance=args.coverage_balance,
-                         out_dir=MODELS_DIR if args.ship else args.out, docs_dir=args.docs,
-                         archive=args.archive,
-                         baselines=not args.no_baselines,
-                         progress=say)
-    for v, c in cards.items():
-        m = c["metrics"]
-        print(f"{v}: ROC AUC {m['roc_auc']['mean']:.4f} ± {m['roc_auc']['std']:.4f}, "
-              f"blazars {100 * m['accuracy_blazar']['mean']:.1f} %, "
-              f"non-blazars {100 * m['accuracy_nonblazar']['mean']:.1f} %")
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = add_arguments(argparse.ArgumentParser(prog="vo-blazar train",
-                                                   description=__doc__.splitlines()[0]))
-    return train_command(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
+    from vo_blazar.cli.train import main
     sys.exit(main())

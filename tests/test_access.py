@@ -375,3 +375,30 @@ def test_cached_answer_equals_live_answer(vo_catalogue):
     for name in live.colnames:
         assert cached[name].unit == live[name].unit
         assert list(cached[name]) == list(live[name])
+
+
+def test_retry_policy_backs_off_from_the_first_retry_and_caps_retry_after():
+    from types import SimpleNamespace
+
+    from urllib3.exceptions import MaxRetryError
+
+    from vo_blazar.access.http import RETRY_STATUS, RetryPolicy
+
+    def answer(status, **headers):   # what urllib3 reads of a response
+        return SimpleNamespace(status=status, headers=headers, get_redirect_location=lambda: None)
+    policy = RetryPolicy(total=3, first_backoff=0.5, max_retry_after=10)
+    assert policy.get_backoff_time() == 0 and set(policy.status_forcelist) == set(RETRY_STATUS)
+    assert policy.is_retry("POST", 503)                      # TAP queries are POSTs
+    waits = []
+    for _ in range(3):
+        policy = policy.increment("POST", "/tap", response=answer(500))
+        waits.append(policy.get_backoff_time())
+    assert waits == [0.5, 1.0, 2.0]                           # first back-off, then doubled
+    with pytest.raises(MaxRetryError):                        # the budget is spent
+        policy.increment("POST", "/tap", response=answer(500))
+    slow = answer(429, **{"Retry-After": "3600"})
+    with pytest.raises(MaxRetryError):                        # beyond max_retry_after: no retry at all
+        RetryPolicy(total=3, max_retry_after=10).increment("GET", "/scs", response=slow)
+    polite = answer(429, **{"Retry-After": "4"})
+    after = RetryPolicy(total=3, first_backoff=0.5, max_retry_after=10).increment("GET", "/scs", response=polite)
+    assert after._wait(polite) == 4.0                         # Retry-After, at least the back-off

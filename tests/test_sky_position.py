@@ -64,10 +64,11 @@ def counted(monkeypatch):
         import vo_blazar.access.cache
         import vo_blazar.access.snapshot
         import vo_blazar.access.vo
+        import vo_blazar.classifier.classification
         import vo_blazar.pipeline
         for module in (vo_blazar.pipeline, vo_blazar.access.vo, vo_blazar.access.snapshot,
-                       vo_blazar.access.cache):
-            monkeypatch.setattr(module, name, counting)
+                       vo_blazar.access.cache, vo_blazar.classifier.classification):
+            monkeypatch.setattr(module, name, counting, raising=False)
     return calls
 
 
@@ -88,3 +89,9 @@ def test_direct_access_calls_validate_too(counted):
     with pytest.raises(InputValueError, match="unit m"):
         VOAccess().cone(nvss, TXS, 15 * u.m)
     assert len(SnapshotAccess().bulk(nvss, SkyCoord([], [], unit="deg"), 15 * u.arcsec)) == 0
+
+
+def test_classify_validates_each_argument_once(counted):
+    from vo_blazar.classifier.classification import classify
+    classify(SkyCoord([TXS, TXS]), catalogs=["NVSS", "4FGL-DR4"], offline=True, cache=False)
+    assert counted == {"coord": 1, "radius": 1}

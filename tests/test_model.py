@@ -149,7 +149,7 @@ def test_binary_metrics_and_sparsest():
 
 
 def test_sparsest_criterion_is_one_sided():
-    from vo_blazar.model.card import sparsest_within_1sigma
+    from vo_blazar.training.card import sparsest_within_1sigma
     ms = lambda m, s: {"mean": m, "std": s}   # noqa: E731
     rest = {"roc_auc": ms(0.99, 0.01), "accuracy_blazar": ms(0.95, 0.01),
             "accuracy_nonblazar": ms(0.95, 0.02)}
@@ -356,7 +356,8 @@ def test_run_training_end_to_end_on_synthetic_arrays(tmp_path, scaling):
     from astropy.table import Table
 
     from vo_blazar.grid import FrequencyGrid
-    from vo_blazar.model.card import LEVEL_LIMIT, REQUIRED_KEYS
+    from vo_blazar.model.card import REQUIRED_KEYS
+    from vo_blazar.training.card import LEVEL_LIMIT
     from vo_blazar.training.command import run_training
 
     def grid_factory(variant):

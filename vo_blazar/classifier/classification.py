@@ -175,7 +175,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         unusual = ensemble.unusual_cells(X)
         one_class = one_class_warnings(ensemble, X)
         ir_optical_note = ir_optical_warning(ensemble)   # the same text for every such row
-        patterns = ensemble.card.get("coverage_patterns")   # {bands text: training SEDs}; None: unknown
+        patterns = ensemble.card.coverage_patterns   # {bands text: training SEDs}; None: unknown
         sparse_note = sparse_warning(ensemble)
         empty = set(report.empty)
         for k, i in enumerate(rows):

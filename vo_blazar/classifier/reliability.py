@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..bands import POINT_BANDS, WAVEBANDS
+from ..model.card import ALLWISE_SDSS_VIEW
+
 __all__ = ["MIN_POINTS", "MIN_RELIABLE_DETECTIONS", "MIN_PATTERN_SEDS", "MAX_RELIABLE_SPREAD",
            "ir_optical_warning", "sparse_warning", "one_class_warnings", "waveband_coverage"]
 
@@ -17,18 +20,16 @@ MIN_RELIABLE_DETECTIONS = 2
 MIN_PATTERN_SEDS = 10
 #: Fold models that disagree more than this (standard deviation of their p_blazar) cannot know.
 MAX_RELIABLE_SPREAD = 0.3
-_WAVEBAND_EDGES = [  # log10(nu/Hz) upper edges, in order; used to name the bands covered
-    ("radio", 11.0), ("mm", 12.5), ("ir", 14.5), ("optical", 15.0), ("uv", 16.2),
-    ("xray", 20.0), ("gamma", np.inf)]
+#: (band, upper edge) of `vo_blazar.bands.POINT_BANDS`, the pairs `vo_blazar.classifier.classification`
+#: still reads the band names from (the edges are defined in `vo_blazar.bands`).
+_WAVEBAND_EDGES = [(band, POINT_BANDS.upper_edge(band)) for band in WAVEBANDS]
 
 
 def ir_optical_warning(ensemble) -> str:
     """Warning for an SED seen only in IR and optical bands, with the model card's measured recall."""
-    rows = [r for r in ensemble.card.get("coverage_robustness", [])
-            if r["view"] == "AllWISE + SDSS only" and r["label"] == 1]
-    n = sum(r["n"] for r in rows)
+    n, correct = ensemble.card.coverage_share(ALLWISE_SDSS_VIEW, label=1)
     measured = "" if not n else (
-        f"; cross-validated, {100 * sum(r['n'] * r['correct'] for r in rows) / n:.0f} % of {n} blazars "
+        f"; cross-validated, {100 * correct:.0f} % of {n} blazars "
         "seen only by AllWISE and SDSS were called blazars")
     return ("IR-optical bands only: the coverage of most training quasars, so only the SED shape decides "
             "(less reliable than with radio, X-ray or gamma-ray points" + measured + ")")
@@ -37,24 +38,24 @@ def ir_optical_warning(ensemble) -> str:
 def sparse_warning(ensemble) -> str:
     """The measured suffix of the sparse-SED warning: the model card's sparsest-10 % figures."""
     card = ensemble.card
-    try:
-        sp = card["metrics_sparsest_10pct"]
-        cells = max(f["metrics_sparsest_10pct"]["max_points"] for f in card["per_fold"])
-        return (f"; cross-validated, among the sparsest 10 % of training SEDs (<= {cells} grid cells) "
-                f"{100 * sp['accuracy_blazar']['mean']:.0f} % of the blazars and "
-                f"{100 * sp['accuracy_nonblazar']['mean']:.0f} % of the non-blazars were classified "
-                "correctly")
-    except (KeyError, TypeError, ValueError):   # a card without these figures (e.g. a test model)
-        return ""
+    cells = card.sparsest_max_points
+    blazar = card.metrics_sparsest_10pct.get("accuracy_blazar")
+    nonblazar = card.metrics_sparsest_10pct.get("accuracy_nonblazar")
+    if cells is None or blazar is None or nonblazar is None or None in (blazar.mean, nonblazar.mean):
+        return ""                                # a card without these figures (e.g. a test model)
+    return (f"; cross-validated, among the sparsest 10 % of training SEDs (<= {cells} grid cells) "
+            f"{100 * blazar.mean:.0f} % of the blazars and "
+            f"{100 * nonblazar.mean:.0f} % of the non-blazars were classified "
+            "correctly")
 
 
 def one_class_warnings(ensemble, X: np.ndarray) -> list[str]:
     """Per encoded SED: its points in cells that only one class filled in training (model card)."""
-    cells = ensemble.card.get("cells_one_class") or {}
+    cells = ensemble.card.cells_one_class
     out = [""] * len(X)
     present = X[..., 0] > ensemble.grid.scaling.missing_value
     for label, name in (("blazar", "blazars"), ("nonblazar", "non-blazars")):
-        idx = np.asarray(cells.get(label, []), dtype=int)
+        idx = np.asarray(cells[label], dtype=int)
         if not idx.size:
             continue
         hit = present[:, idx]
@@ -78,10 +79,10 @@ def waveband_coverage(lognu: np.ndarray, owner: np.ndarray, n: int) -> tuple[np.
     the coverage pattern that `classify_sed` reports in ``bands`` and checks against the model
     card's training patterns.
     """
-    band_of = np.searchsorted([edge for _, edge in _WAVEBAND_EDGES], lognu, side="left")
-    present = np.zeros((n, len(_WAVEBAND_EDGES)), bool)
+    band_of = POINT_BANDS.index(lognu)
+    present = np.zeros((n, len(WAVEBANDS)), bool)
     present[owner, band_of] = True
-    names = [name for name, _ in _WAVEBAND_EDGES]
+    names = WAVEBANDS
     # one string per distinct coverage (a handful), not one join per SED
     code = present @ (1 << np.arange(len(names)))
     text = {c: ",".join(names[j] for j in range(len(names)) if c >> j & 1) for c in np.unique(code)}

@@ -33,15 +33,13 @@ from astropy.table import Table
 from ..exceptions import InputTypeError, InputValueError, ModelError
 from ..logger import log
 from ..sed.collection import SEDCollection, _as_hz, sed_arrays  # sed_arrays: re-exported here
+from ..bands import GAMMA_LOG_NU   # re-exported: the band boundary is defined in vo_blazar.bands
 from .report import EncodingReport
 from .scaling import FluxScaling
 from ..package_data import data_path
 
 __all__ = ["FrequencyGrid", "GAMMA_LOG_NU", "default_grid", "GRID_FILE_FORMAT"]
 
-#: Cells and points with log10(nu / Hz) above this are gamma rays (the paper's split;
-#: `FrequencyGrid.without_gamma`, the model choice in `vo_blazar.classify`).
-GAMMA_LOG_NU = 20.0
 GRID_FILE_FORMAT = "vo_blazar.FrequencyGrid/1"
 _EXACT_DEX = 1e-6  # a point this close to a cell counts as "on" the cell, not snapped
 

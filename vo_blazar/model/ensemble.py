@@ -13,17 +13,16 @@ A shipped model is a folder ``vo_blazar/data/models/<variant>/`` holding
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
 from ..exceptions import InputValueError, ModelError
 from ..grid.scaling import flux_channels
-from ..jsonfile import read_json
 from ..logger import log
+from .card import ModelCard
 from .runtime import (EXPORT_COMMAND, MANIFEST_NAME, RUNTIMES, KerasFolds, StaleExportError, keras_available,
                       load_onnx_folds, onnxruntime_available, read_manifest)
 from ..package_data import data_path
@@ -71,11 +70,13 @@ class Ensemble:
         One Keras model per fold, or all folds exported for ONNX Runtime.
     grid : FrequencyGrid
         The grid every model was trained on.
-    card : dict
-        The model card (threshold, calibration, metrics, ...).
+    card : ModelCard or dict
+        The model card (threshold, calibration, metrics, ...); a dict is read as a `ModelCard`.
 
     Attributes
     ----------
+    card : ModelCard
+        The model card.
     threshold : float
         Predict "blazar" when the ensemble mean ``p >= threshold`` (the mean of the per-fold ROC
         points closest to (0, 1), chosen on validation data; on the calibrated scale if the card
@@ -84,22 +85,21 @@ class Ensemble:
         What runs the network.
     """
 
-    def __init__(self, models, grid, card: dict[str, Any]):
+    def __init__(self, models, grid, card: ModelCard | Mapping[str, Any]):
+        card = card if isinstance(card, ModelCard) else ModelCard(card)
         if isinstance(models, (list, tuple)):
             if not models:
                 raise ModelError("an ensemble needs at least one model")
-            self._folds = KerasFolds(models, card.get("variant", "?"))
+            self._folds = KerasFolds(models, card.variant)
         else:
             self._folds = models
         self.grid = grid
         self.card = card
-        self.variant = card.get("variant", "?")
-        self.threshold = float(card["threshold"])
-        cal = card.get("calibration", {}) or {}
+        self.variant = card.variant
+        self.threshold = card.threshold
         self._platt = None
-        if cal.get("method") == "platt":
-            from .calibration import PlattScaler
-            self._platt = [PlattScaler(float(c["a"]), float(c["b"])) for c in cal["per_fold"]]
+        if card.calibration_method == "platt":
+            self._platt = list(card.platt_per_fold)
             if len(self._platt) != len(self):
                 raise ModelError(f"model card lists {len(self._platt)} calibrations "
                                  f"for {len(self)} folds")
@@ -151,10 +151,9 @@ class Ensemble:
         present = X[..., 0] > self.grid.scaling.missing_value
         new = present & ~self._seen
         outside = []                     # (channel name, below (N, L), above (N, L))
-        limits = self.card.get("input_range")
-        if limits:
-            low = np.array(limits["low"], dtype=float)      # None -> nan
-            high = np.array(limits["high"], dtype=float)
+        limits = self.card.input_range
+        if limits is not None:
+            low, high = limits
             for c in flux_channels(C):
                 name = "level" if c == 2 else ("shape" if self.grid.scaling.anchored else "flux")
                 with np.errstate(invalid="ignore"):
@@ -269,27 +268,19 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
             raise InputValueError(f"variant must be one of {VARIANTS}, got {variant!r}")
         directory = MODELS_DIR / variant
     directory = Path(directory)
-    card_path = directory / CARD_NAME
-    card = read_json(card_path, "model card")
-    try:
-        weights = card["weights"]
-        config = card["model_config"]
-        card["threshold"]
-    except (KeyError, TypeError) as exc:
-        raise ModelError(f"model card {card_path} lacks required entry {exc}") from exc
-    _check_card(card, card_path)
-    grid = FrequencyGrid.load(directory / card.get("grid_file", GRID_NAME))
-    if len(grid) != int(config["grid_size"]):
-        raise ModelError(f"{directory}: grid has {len(grid)} cells but the model card says "
-                         f"{config['grid_size']}")
+    card = ModelCard.read(directory / CARD_NAME, required=()).check_ensemble()
+    grid = FrequencyGrid.load(directory / card.grid_file)
+    grid_size = int(card.model_config["grid_size"])
+    if len(grid) != grid_size:
+        raise ModelError(f"{directory}: grid has {len(grid)} cells but the model card says {grid_size}")
     folds = _onnx_or_none(directory, card, grid.shape, runtime)
     if folds is not None:
         log.debug(f"loaded the {folds.n_folds}-fold ONNX export {folds.path}")
         return Ensemble(folds, grid, card)
     models = []
-    for entry in weights:
-        path = directory / entry["file"]
-        m = _load_keras(path, entry.get("sha256"))
+    for entry in card.weights:
+        path = directory / entry.file
+        m = _load_keras(path, entry.sha256)
         if tuple(m.input_shape[1:]) != grid.shape:
             raise ModelError(f"model weight file {path} expects input {m.input_shape[1:]}, "
                              f"grid gives {grid.shape}")
@@ -298,26 +289,7 @@ def load_ensemble(variant: str = "gamma", *, directory: str | os.PathLike | None
     return Ensemble(models, grid, card)
 
 
-def _check_card(card: dict[str, Any], card_path: Path) -> None:
-    """The entries the ensemble reads, checked once with the card named (a hand-edited or truncated
-    card must not end in a bare ValueError or a count mismatch that names no file)."""
-    threshold = card["threshold"]
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
-        raise ModelError(f"model card {card_path}: threshold must be a number in [0, 1], got {threshold!r}")
-    weights = card["weights"]
-    if not isinstance(weights, list) or not weights or not all(isinstance(w, dict) and "file" in w
-                                                               for w in weights):
-        raise ModelError(f"model card {card_path}: 'weights' must list the fold files "
-                         "({'file': ..., 'sha256': ...} per fold)")
-    per_fold = (card.get("calibration") or {}).get("per_fold")
-    if (card.get("calibration") or {}).get("method") == "platt" and (
-            not isinstance(per_fold, list) or len(per_fold) != len(weights)):
-        n = len(per_fold) if isinstance(per_fold, list) else 0
-        raise ModelError(f"model card {card_path} lists {len(weights)} fold weight files but {n} "
-                         "calibrations: the card does not describe one ensemble")
-
-
-def _onnx_or_none(directory: Path, card: dict[str, Any], grid_shape: tuple[int, ...], runtime: str):
+def _onnx_or_none(directory: Path, card: ModelCard, grid_shape: tuple[int, ...], runtime: str):
     """The folder's ONNX folds, or None where Keras should run them (see `load_ensemble`)."""
     if runtime == "keras":
         if not keras_available():
@@ -365,16 +337,17 @@ def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[
     """
     import keras
 
+    from ..training.card import write_card
     from ..training.cross_validation import save_for_shipping
 
     directory = Path(directory)
     card_path = directory / CARD_NAME
-    card = read_json(card_path, "model card")
+    card = ModelCard.read(card_path, required=()).check_ensemble()
     rng = np.random.default_rng(0)
     entries = []
-    for entry in card["weights"]:
-        path = directory / entry["file"]
-        model = _load_keras(path, entry.get("sha256"))
+    for entry in card.weights:
+        path = directory / entry.file
+        model = _load_keras(path, entry.sha256)
         tmp = save_for_shipping(model, path.with_name(path.stem + ".tmp.keras"))
         if check:
             shape = (64, *model.input_shape[1:])
@@ -385,7 +358,6 @@ def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[
                 tmp.unlink()
                 raise ModelError(f"re-saving {path} changed its predictions")
         tmp.replace(path)
-        entries.append({"file": entry["file"], "sha256": sha256_of(path), "bytes": path.stat().st_size})
-    card["weights"] = entries
-    card_path.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+        entries.append({"file": entry.file, "sha256": sha256_of(path), "bytes": path.stat().st_size})
+    write_card(card.updated(weights=entries), card_path, required=())
     return entries

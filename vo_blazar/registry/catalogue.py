@@ -10,11 +10,11 @@ from typing import Any, Iterable
 
 from astropy import units as u
 
+from ..bands import WAVEBANDS   # re-exported: every catalogue belongs to one of these
+
 __all__ = ["AccessSpec", "PointSpec", "UpperLimitRule", "RowFilter", "Footprint", "SurveyLimit",
            "Catalogue", "WAVEBANDS", "CONVERSIONS", "FOOTPRINT_KINDS", "COLUMN_ROLES", "SNAPSHOT_ROLES"]
 
-#: Wavebands in frequency order; every catalogue belongs to one.
-WAVEBANDS = ("radio", "mm", "ir", "optical", "uv", "xray", "gamma")
 
 #: Conversion names understood by `vo_blazar.photometry` (see that module for the formulas).
 CONVERSIONS = (

@@ -24,6 +24,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
 
+from ..bands import RADIO_MAX_LOG_NU   # re-exported: the radio/mm cut is defined with the other bands
 from ..exceptions import InputValueError
 from ..grid import FrequencyGrid, default_grid
 from ..grid.report import EncodingReport
@@ -42,8 +43,6 @@ BUILD_ARCHIVE = Path(__file__).resolve().parents[2] / "build" / "archive" / "sed
 SHARED_BANDS = (("SDSS", "u"), ("SDSS", "g"), ("SDSS", "r"), ("SDSS", "i"), ("SDSS", "z"),
                 ("2MASS", "J"), ("2MASS", "H"), ("2MASS", "Ks"),
                 ("AllWISE", "W1"), ("AllWISE", "W2"), ("AllWISE", "W3"), ("AllWISE", "W4"))
-#: Radio and mm points: log10(nu / Hz) below this (the sub-mm/IR boundary, 1 THz).
-RADIO_MAX_LOG_NU = 12.0
 _SOURCE_STR = ("name", "origin", "class", "provenance", "also_in", "failures")
 
 

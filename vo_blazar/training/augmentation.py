@@ -12,24 +12,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..bands import CELL_BANDS, WAVEBANDS
 from ..exceptions import InputValueError
 
 __all__ = ["WAVEBAND_EDGES", "waveband_index", "band_dropout", "coverage_transplant", "restrict_to_cells",
            "shared_view_copies", "coverage_patterns", "coverage_weights"]
 
-#: Lower edges in log10(nu / Hz) of radio, mm, IR, optical, UV, X-ray, gamma (the registry's
-#: `WAVEBANDS` order). IR starts at 300 GHz-ish sub-mm/far-IR; optical spans 2MASS J .. SDSS u
-#: (log nu 14.38 .. 14.92); UV covers GALEX; gamma starts at log nu = 20 (the no-gamma cut).
-WAVEBAND_EDGES = (-np.inf, 11.0, 12.5, 14.35, 15.05, 16.5, 20.0)
-WAVEBAND_NAMES = ("radio", "mm", "ir", "optical", "uv", "xray", "gamma")
+#: Lower edges in log10(nu / Hz) of radio, mm, IR, optical, UV, X-ray, gamma: the grid-cell bands
+#: of `vo_blazar.bands.CELL_BANDS` (where they are chosen and why they differ from the bands that
+#: `vo_blazar.classify_sed` names), with ``-inf`` for radio.
+WAVEBAND_EDGES = (-np.inf, *CELL_BANDS.edges)
+WAVEBAND_NAMES = WAVEBANDS
 
 
 def waveband_index(log_nu) -> np.ndarray:
-    """Index into ``WAVEBAND_NAMES`` for each log10 frequency (Hz)."""
+    """Index into ``WAVEBAND_NAMES`` for each log10 frequency (Hz) of the grid cells."""
     log_nu = np.asarray(log_nu, dtype=float)
     if not np.isfinite(log_nu).all():
         raise InputValueError("grid frequencies must be finite")
-    return np.searchsorted(np.asarray(WAVEBAND_EDGES[1:]), log_nu, side="right")
+    return CELL_BANDS.index(log_nu)
 
 
 def _blank(X: np.ndarray, cells: np.ndarray, missing: float) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..atomic import atomic_path
 from ..exceptions import InputValueError, ModelError
-from ..jsonfile import read_json
+from ..model.card import ModelCard
 from ..logger import log
 from .config import TrainingConfig, preset as get_preset
 from ..model.ensemble import CARD_NAME, GRID_NAME, MODELS_DIR, VARIANTS, sha256_of
@@ -158,7 +158,7 @@ def run_training(*, variants: Sequence[str] = VARIANTS, preset: str = "cpu", sca
         (checked before any work).
     """
     root = _training_root(out_dir, ship)   # before any work: the destination is the caller's choice
-    from ..model.card import build_card, write_card
+    from .card import build_card, write_card
     from .figures import plot_cv
     from .network import build_model, input_range
     from .cross_validation import configure_threads, cross_validate
@@ -275,15 +275,16 @@ def run_same_coverage_study(*, preset: str = "wide", scaling: str = "shape", n_f
     if docs_dir is not None:
         p = Path(docs_dir) / "_static" / "model"
         p.mkdir(parents=True, exist_ok=True)
-        from ..model.card import _clean
+        from .card import to_json
 
-        (p / "same_coverage_trained.json").write_text(json.dumps(_clean(out), indent=1) + "\n")
+        (p / "same_coverage_trained.json").write_text(to_json(out))
     return out
 
 
 def write_docs(docs_dir: str | Path, *, root: str | Path | None = None) -> Path:
     """Regenerate ``model_card.rst`` from the cards under ``root`` and the measured tables."""
-    from ..model.card import read_card, render_rst
+    from ..model.card import read_card
+    from .card import render_rst
 
     root = Path(root) if root is not None else MODELS_DIR
     docs_dir = Path(docs_dir)
@@ -345,10 +346,10 @@ def ship_models(source: str | Path, variant: str, *, keep: str | Path) -> list[P
         raise InputValueError(f"{source} is inside the shipped models folder; ship from a training folder")
     if keep.exists():
         raise InputValueError(f"{keep} exists: give a new folder for the copy of the replaced models")
-    card = read_json(source / CARD_NAME, "model card")
-    for entry in card["weights"]:
-        path = source / entry["file"]
-        if not path.is_file() or sha256_of(path) != entry.get("sha256"):
+    card = ModelCard.read(source / CARD_NAME, required=()).check_ensemble()
+    for entry in card.weights:
+        path = source / entry.file
+        if not path.is_file() or sha256_of(path) != entry.sha256:
             raise ModelError(f"{path} is missing or differs from the SHA-256 its model card records")
     if not (source / MANIFEST_NAME).is_file():
         raise ModelError(f"{source} has no ONNX export ({MANIFEST_NAME}); the shipped models run on ONNX "
@@ -358,7 +359,7 @@ def ship_models(source: str | Path, variant: str, *, keep: str | Path) -> list[P
         shutil.copytree(dest, keep)
     dest.mkdir(parents=True, exist_ok=True)
     # the card last: until it is replaced, the shipped card still describes the files it lists
-    names = [*(entry["file"] for entry in card["weights"]), GRID_NAME, ONNX_NAME, MANIFEST_NAME, CARD_NAME]
+    names = [*(entry.file for entry in card.weights), GRID_NAME, ONNX_NAME, MANIFEST_NAME, CARD_NAME]
     written = []
     for name in names:
         with atomic_path(dest / name) as tmp:

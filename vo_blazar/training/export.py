@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -25,8 +24,9 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..exceptions import ModelError
-from ..jsonfile import read_json
+from ..model.card import ModelCard
 from ..model.runtime import MANIFEST_FORMAT, MANIFEST_NAME, ONNX_NAME
+from .card import to_json
 
 __all__ = ["export_onnx", "fuse_conv_blocks", "main", "OPSET", "TOLERANCE"]
 
@@ -152,10 +152,10 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)   # its per-op progress notes
     tf.get_logger().setLevel(logging.ERROR)                  # tf2onnx's calls of deprecated TF1 helpers
     directory = Path(directory)
-    card = read_json(directory / CARD_NAME, "model card")
-    models = [_load_keras(directory / w["file"], w.get("sha256")) for w in card["weights"]]
+    card = ModelCard.read(directory / CARD_NAME, required=()).check_ensemble()
+    models = [_load_keras(directory / w.file, w.sha256) for w in card.weights]
     shape = tuple(models[0].input_shape[1:])
-    folds = KerasFolds(models, card.get("variant", "?"))
+    folds = KerasFolds(models, card.variant)
     seen = folds.seen_cells()
     folds._fused()
     spec = tf.TensorSpec((None, *shape), tf.float32, name=INPUT_NAME)
@@ -166,7 +166,7 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
     outputs = [t.name for t in concrete.outputs]
     frozen = tf_loader.from_function(concrete, inputs, outputs)
     proto, _ = tf2onnx.convert.from_graph_def(
-        frozen, name=f"vo_blazar_{card.get('variant', 'ensemble')}", input_names=inputs,
+        frozen, name=f"vo_blazar_{card.raw.get('variant', 'ensemble')}", input_names=inputs,
         output_names=outputs, opset=OPSET,
         tensors_to_rename={inputs[0]: INPUT_NAME, outputs[0]: OUTPUT_NAME})
     n_fused = fuse_conv_blocks(proto)
@@ -196,7 +196,7 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
         "output_name": OUTPUT_NAME,
         "input_shape": list(shape),
         "n_folds": len(models),
-        "source_weights": [{"file": w["file"], "sha256": w.get("sha256")} for w in card["weights"]],
+        "source_weights": [{"file": w.file, "sha256": w.sha256} for w in card.weights],
         "seen_cells": [bool(v) for v in seen],
         "conv_blocks_fused": n_fused,
         "check": {"n_inputs": n_check, "seed": seed, "max_abs_diff": diff},
@@ -204,7 +204,7 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
                           "tf2onnx": tf2onnx.__version__, "onnx": onnx.__version__,
                           "onnxruntime": ort.__version__},
     }
-    (directory / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    (directory / MANIFEST_NAME).write_text(to_json(manifest), encoding="utf-8")
     return manifest
 
 

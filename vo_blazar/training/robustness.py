@@ -41,27 +41,28 @@ from astropy.table import Table
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from .archive import RADIO_MAX_LOG_NU, encode_archive_points, load_archive, same_coverage
+from .archive import encode_archive_points, load_archive, same_coverage
+from ..bands import GAMMA_LOG_NU, POINT_BANDS, RADIO_MAX_LOG_NU
 from ..exceptions import ModelError
-from ..grid.frequency_grid import GAMMA_LOG_NU
-from ..model.card import known_limits, read_card, sparsest_within_1sigma, write_card
+from ..model.card import ALLWISE_SDSS_VIEW, CoverageRow, coverage_share, read_card
 from ..model.ensemble import CARD_NAME, MODELS_DIR, VARIANTS, load_ensemble
+from .card import known_limits, sparsest_within_1sigma, write_card
 from .evaluation import auc_by_group, sparsest_mask
 
 __all__ = ["VIEWS", "HARD_NEGATIVES", "coverage_robustness", "same_coverage_by_group", "one_class_cells",
            "coverage_pattern_counts", "population_table", "main"]
 
+#: Upper edge of the optical band (log10 Hz; 3000 Angstrom), as in `vo_blazar.classify`'s band names.
+IR_OPTICAL_MAX_LOG_NU = POINT_BANDS.upper_edge("optical")
 #: Name of each view -> which points of a source it keeps (a function of the points table).
 VIEWS = {
     "as catalogued": lambda pts, lognu: np.ones(len(pts), bool),
-    "AllWISE + SDSS only": lambda pts, lognu: np.isin(np.asarray(pts["catalog"]).astype(str),
-                                                      ["AllWISE", "SDSS"]),
+    ALLWISE_SDSS_VIEW: lambda pts, lognu: np.isin(np.asarray(pts["catalog"]).astype(str),
+                                                  ["AllWISE", "SDSS"]),
     "IR + optical only": lambda pts, lognu: (lognu >= RADIO_MAX_LOG_NU) & (lognu < IR_OPTICAL_MAX_LOG_NU),
     "radio and mm removed": lambda pts, lognu: lognu >= RADIO_MAX_LOG_NU,
     "radio and mm only": lambda pts, lognu: lognu < RADIO_MAX_LOG_NU,
 }
-#: Upper edge of the optical band (log10 Hz; 3000 Angstrom), as in `vo_blazar.classify`'s band names.
-IR_OPTICAL_MAX_LOG_NU = 15.0
 _AUC_TOLERANCE = 1e-4   # same weights, same inputs: only float summation order may differ
 
 
@@ -104,8 +105,7 @@ def _load(variant: str, directory: str | Path | None, archive: str | Path | None
     # the training rows: every source with a point on the grid, in archive order (load_training_arrays)
     X, trained = _encode(ensemble.grid, sources, points, VIEWS["as catalogued"](points, lognu))
     rows = np.flatnonzero(trained)
-    skf = StratifiedKFold(n_splits=card["training"]["n_folds"], shuffle=True,
-                          random_state=card["training"]["seed"])
+    skf = StratifiedKFold(n_splits=card.n_folds, shuffle=True, random_state=card.seed)
     fold_of = np.full(len(sources), -1)
     for k, (_, te) in enumerate(skf.split(np.zeros(rows.size), np.asarray(sources["label"], int)[rows])):
         fold_of[rows[te]] = k
@@ -145,14 +145,14 @@ def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
     ``is_blazar`` at their fold's threshold, and whether the view keeps a gamma-ray point."""
     card = t.ensemble.card
     labels = t.labels
-    thresholds = np.asarray(card["threshold_per_fold"], float)
+    thresholds = np.asarray(card.threshold_per_fold, float)
     src = np.asarray(t.points["source"])
     out = {}
     for view in VIEWS:
         keep = VIEWS[view](t.points, t.lognu)
         X, has = _encode(t.ensemble.grid, t.sources, t.points, keep) \
             if view != "as catalogued" else (t.X, t.trained)
-        if view == "AllWISE + SDSS only":   # both surveys present, not just one of them
+        if view == ALLWISE_SDSS_VIEW:   # both surveys present, not just one of them
             cats = np.asarray(t.points["catalog"]).astype(str)
             for name in ("AllWISE", "SDSS"):
                 has &= np.bincount(src[cats == name], minlength=len(t.sources)) > 0
@@ -164,12 +164,12 @@ def _view_predictions(t: _Trained) -> dict[str, dict[str, np.ndarray]]:
             # the card's per-fold AUC is of the raw outputs: calibration can saturate confident
             # predictions to ties at 1.0 and shift the AUC by more than float noise
             p_raw = _out_of_fold(p_raw_folds, t.fold_of[use])
-            for k, fold in enumerate(card["per_fold"]):
+            for k, fold in enumerate(card.per_fold):
                 m = t.fold_of[use] == k
                 auc = roc_auc_score(labels[use][m], p_raw[m])
-                if abs(auc - fold["metrics"]["roc_auc"]) > _AUC_TOLERANCE:
+                if abs(auc - fold.roc_auc) > _AUC_TOLERANCE:
                     raise ModelError(f"{t.variant} fold {k}: re-derived ROC AUC {auc:.5f} differs from "
-                                     f"the card's {fold['metrics']['roc_auc']:.5f}; archive and models "
+                                     f"the card's {fold.roc_auc:.5f}; archive and models "
                                      "do not match the card")
         # classify routes by gamma-ray *detections*: a survey-limit upper limit does not send an SED
         # to the gamma model
@@ -293,7 +293,7 @@ def _sparsest_counts(t: _Trained) -> dict[str, Any]:
     n_points = (t.X[..., 0] > t.ensemble.grid.scaling.missing_value).sum(axis=1)
     origins = np.asarray(t.sources["origin"]).astype(str)
     chosen = []
-    for k in range(t.ensemble.card["training"]["n_folds"]):
+    for k in range(t.ensemble.card.n_folds):
         test = np.flatnonzero(t.fold_of == k)       # archive order, as the fold's test rows
         chosen.append(test[sparsest_mask(n_points[test], 0.1)])
     rows = np.concatenate(chosen)
@@ -305,15 +305,11 @@ def _sparsest_counts(t: _Trained) -> dict[str, Any]:
 
 def _limit(rows: list[dict[str, Any]]) -> str:
     """The known limit that the routed robustness table measures, in one sentence."""
-    def share(view: str, label: int) -> tuple[int, float]:
-        sel = [r for r in rows if r["view"] == view and r["label"] == label]
-        n = sum(r["n"] for r in sel)
-        return n, (sum(r["n"] * r["correct"] for r in sel) / n if n else float("nan"))
-
-    n_b, b = share("AllWISE + SDSS only", 1)
-    n_q, q = share("AllWISE + SDSS only", 0)
-    n_r, r = share("radio and mm only", 0)
-    n_i, i = share("IR + optical only", 1)
+    typed = [CoverageRow.from_json(r) for r in rows]
+    n_b, b = coverage_share(typed, ALLWISE_SDSS_VIEW, 1)
+    n_q, q = coverage_share(typed, ALLWISE_SDSS_VIEW, 0)
+    n_r, r = coverage_share(typed, "radio and mm only", 0)
+    n_i, i = coverage_share(typed, "IR + optical only", 1)
     return (f"Out of fold, as classify answers (gamma model when a gamma-ray point is present, else the "
             f"no-gamma model), blazars seen only by AllWISE and SDSS: {100 * b:.0f} % of {n_b} are called "
             f"blazars (non-blazars with that coverage: {100 * q:.0f} % of {n_q} correct); with all "
@@ -391,9 +387,13 @@ def _reliability(t: _Trained, patterns: dict[str, int], view: dict[str, np.ndarr
             & (spread <= MAX_RELIABLE_SPREAD)), bands
 
 
-def population_table(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict]) -> dict[str, Any]:
+def population_table(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict], *,
+                     patterns: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """Every labelled population, out of fold and as `vo_blazar.classify` answers (routed by gamma-ray
     detections), with its coverage pattern and the accuracy on reliable and unreliable rows.
+
+    ``patterns`` gives each variant's training coverage patterns (default: the card's, else counted
+    from the archive).
 
     Returns ``{"populations": [...], "reliability": {...}, "hard_negative_roc_auc": float}``.
     """
@@ -407,7 +407,8 @@ def population_table(gamma: tuple[_Trained, dict], nogamma: tuple[_Trained, dict
     answered = np.zeros(n, bool)
     bands: list[str] = [""] * n
     for t, v, gamma_model in ((tn, pn["as catalogued"], False), (tg, pg["as catalogued"], True)):
-        ok, b = _reliability(t, t.ensemble.card.get("coverage_patterns") or coverage_pattern_counts(t), v)
+        known = (patterns or {}).get(t.variant) or t.ensemble.card.coverage_patterns
+        ok, b = _reliability(t, known or coverage_pattern_counts(t), v)
         route = v["has_gamma"][v["use"]] == gamma_model
         rows = v["use"][route]
         p[rows], is_blazar[rows], reliable[rows], answered[rows] = v["p"][route], v["is_blazar"][route], \
@@ -455,35 +456,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         trained = _load(variant, root / variant, args.archive)
         loaded[variant] = (trained, _view_predictions(trained))
     routed = _routed_rows(loaded["gamma"][0].sources, loaded["gamma"][1], loaded["nogamma"][1])
-    for variant, (trained, _) in loaded.items():   # classify's reliability check reads these
-        trained.ensemble.card["coverage_patterns"] = coverage_pattern_counts(trained)
-    populations = population_table(loaded["gamma"], loaded["nogamma"])
+    # classify's reliability check reads these, so the population table uses them too
+    patterns = {variant: coverage_pattern_counts(trained) for variant, (trained, _) in loaded.items()}
+    populations = population_table(loaded["gamma"], loaded["nogamma"], patterns=patterns)
     for variant, (trained, predictions) in loaded.items():
         rows = _coverage_rows(trained, predictions)
         card_path = root / variant / CARD_NAME
         card = read_card(card_path)
-        card["coverage_robustness"] = rows
-        card["coverage_robustness_routed"] = routed
-        card["coverage_patterns"] = trained.ensemble.card["coverage_patterns"]
-        card["populations_routed"] = populations["populations"]
-        card["reliability_routed"] = populations["reliability"]
-        card["hard_negative_roc_auc_routed"] = populations["hard_negative_roc_auc"]
-        card["cells_one_class"] = _one_class_cells(trained)
-        card["leakage_controlled_by_group"] = _same_coverage_groups(trained)
-        card["sparsest_10pct_counts"] = _sparsest_counts(trained)
-        card["sparsest_within_1sigma"] = sparsest_within_1sigma(card["metrics_sparsest_10pct"],
-                                                                card["metrics_rest_90pct"])
-        # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
-        scaling_kind = (card.get("scaling") or {}).get("kind")
         gamma_limit = _gamma_nonblazar_limit(trained, predictions["as catalogued"])
-        card["known_limits"] = (known_limits(card.get("metrics_leakage_controlled"), scaling_kind)
-                                + [_limit(routed)]
-                                + [text for text in (_weak_samples_limit(routed), gamma_limit) if text])
+        card = card.updated(
+            coverage_robustness=rows,
+            coverage_robustness_routed=routed,
+            coverage_patterns=patterns[variant],
+            populations_routed=populations["populations"],
+            reliability_routed=populations["reliability"],
+            hard_negative_roc_auc_routed=populations["hard_negative_roc_auc"],
+            cells_one_class=_one_class_cells(trained),
+            leakage_controlled_by_group=_same_coverage_groups(trained),
+            sparsest_10pct_counts=_sparsest_counts(trained),
+            sparsest_within_1sigma=sparsest_within_1sigma(card.raw["metrics_sparsest_10pct"],
+                                                          card.raw["metrics_rest_90pct"]),
+            # rebuilt from the card's own figures, so a rerun never duplicates or keeps a stale sentence
+            known_limits=(known_limits(card.raw.get("metrics_leakage_controlled"), card.scaling_kind)
+                          + [_limit(routed)]
+                          + [text for text in (_weak_samples_limit(routed), gamma_limit) if text]))
         write_card(card, card_path)
         for r in rows:
             print(f"{variant:8s} {r['view']:22s} {r['origin']:15s} n={r['n']:5d} "
                   f"correct {100 * r['correct']:5.1f} %")
-        for r in card["leakage_controlled_by_group"]:
+        for r in card.raw["leakage_controlled_by_group"]:
             print(f"{variant:8s} same coverage: {r['group']:55s} n={r['n']:5d} ROC AUC {r['roc_auc']:.3f}")
     for r in populations["populations"]:
         print(f"population {r['population']:45s} n={r['n']:5d} correct {100 * r['correct']:5.1f} % "

@@ -1,8 +1,9 @@
 """``classify`` / ``classify_sed``: SED Tables in, one result row per source out.
 
-``classify(coord)`` = `~vo_blazar.pipeline.build_seds` + `classify_sed`. The network variant follows
-the data unless forced: an SED with a gamma-ray detection (log nu > 20) goes to the model trained
-with gamma rays, any other SED to the model trained without them, and the row says which.
+``classify(coord)`` = the pipeline's `~vo_blazar.sed.SEDCollection` (`~vo_blazar.pipeline.build_seds`)
++ `classify_sed`. The network variant follows the data unless forced: an SED with a gamma-ray
+detection (log nu > 20) goes to the model trained with gamma rays, any other SED to the model
+trained without them, and the row says which.
 No probability is ever reported silently: a row whose SED has no usable point carries NaN and the
 reason in ``warnings``; sparse or unusual SEDs carry a warning next to their probability.
 """
@@ -18,7 +19,7 @@ from astropy.table import MaskedColumn, Table
 
 from ..exceptions import InputTypeError, InputValueError
 from ..grid.frequency_grid import GAMMA_LOG_NU
-from ..pipeline import build_seds, check_coordinates
+from ..pipeline import _build_seds, check_coordinates, check_radius
 from ..sed.collection import SEDCollection
 from .reliability import (_WAVEBAND_EDGES, MAX_RELIABLE_SPREAD, MIN_PATTERN_SEDS, MIN_POINTS,
                           MIN_RELIABLE_DETECTIONS, ir_optical_warning, one_class_warnings, sparse_warning,
@@ -274,8 +275,9 @@ def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool |
     >>> vo_blazar.classify(SkyCoord(77.35818, 5.69315, unit="deg"), offline=True)  # doctest: +SKIP
     """
     flat = check_coordinates(coord, scalar=False).reshape((-1,))   # ICRS, one row per position
-    # wrapped once: the classifier reads the collection's flat arrays, no per-SED re-join
-    seds = SEDCollection.from_seds(build_seds(flat, radius, catalogs=catalogs, offline=offline, cache=cache))
+    # the pipeline's SEDCollection as it is (one stacked table, validated arguments): never split
+    # into n tables and joined again
+    seds = _build_seds(flat, check_radius(radius), catalogs=catalogs, offline=offline, cache=cache)
     result = classify_sed(seds, gamma=gamma)
     # report the position as given (ICRS), even where the SED has no target in meta
     result["ra"] = flat.ra.deg * u.deg

@@ -16,7 +16,7 @@ _WHERE = {"Ensemble": "ensemble", "load_ensemble": "ensemble", "PlattScaler": "c
 #: names this package exported before training moved to `vo_blazar.training` (issue 13)
 _MOVED = {"ModelConfig": "config", "TrainingConfig": "config", "PRESETS": "config", "preset": "config",
           "build_model": "network", "cross_validate": "cross_validation", "train_network": "cross_validation",
-          "run_training": "command", "train_command": "command", "add_arguments": "command",
+          "run_training": "command", "train_command": "cli", "add_arguments": "cli",
           "roc_threshold": "evaluation", "expected_calibration_error": "evaluation",
           "GradientBoostingBaseline": "baseline", "CoverageBaseline": "baseline", "band_dropout": "augmentation"}
 
@@ -25,4 +25,5 @@ def __getattr__(name: str):
     if name in _WHERE:
         return getattr(import_module(f".{_WHERE[name]}", __name__), name)
     from .._moved import moved_attribute
-    return moved_attribute(__name__, name, {k: f"vo_blazar.training.{v}" for k, v in _MOVED.items()})
+    return moved_attribute(__name__, name, {k: "vo_blazar.cli.train" if v == "cli" else f"vo_blazar.training.{v}"
+                                            for k, v in _MOVED.items()})

@@ -7,7 +7,8 @@ import pytest
 from vo_blazar.exceptions import InputValueError, ModelError
 from vo_blazar.training.augmentation import band_dropout, coverage_weights, waveband_index
 from vo_blazar.training.config import ModelConfig, TrainingConfig, preset
-from vo_blazar.training.evaluation import (PlattScaler, binary_metrics, confusion_at, expected_calibration_error,
+from vo_blazar.model.calibration import PlattScaler
+from vo_blazar.training.evaluation import (binary_metrics, confusion_at, expected_calibration_error,
                                         roc_threshold, sparsest_mask)
 
 keras = pytest.importorskip("keras")
@@ -274,7 +275,7 @@ def test_safe_mode_roundtrip_identical_predictions(tmp_path):
 
 
 def test_predict_folds_raw_outputs_skip_the_calibration(tmp_path):
-    from vo_blazar.training.evaluation import PlattScaler
+    from vo_blazar.model.calibration import PlattScaler
 
     cfg = _ship(tmp_path)
     card_path = tmp_path / "model_card.json"
@@ -330,7 +331,7 @@ def test_shared_view_copies_put_blazars_in_the_shared_pattern():
 
 
 def test_compact_models_drops_optimizer_keeps_predictions(tmp_path):
-    from vo_blazar.model.ensemble import compact_models
+    from vo_blazar.training.export import compact_models
 
     cfg = _ship(tmp_path, n_folds=1)
     X, y = synthetic_arrays(64)

@@ -1,6 +1,5 @@
 """Maintainer commands write build/<name>/ unless told --ship (tools/output.py)."""
 import argparse
-from pathlib import Path
 
 import pytest
 

@@ -17,7 +17,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
-from vo_blazar.exceptions import VOBlazarError
+from vo_blazar.exceptions import InputValueError, VOBlazarError
 from vo_blazar.labels import LABELS_DIR, load_sources
 from vo_blazar.logger import log
 from vo_blazar.sed.table import NUFNU_UNIT

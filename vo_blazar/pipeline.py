@@ -31,7 +31,7 @@ from .sed.collection import SEDCollection
 from .sed.table import stack_seds
 # validation and counterpart rules live in sky/; re-exported where callers have always found them
 from .sky.counterparts import keep_matches, query_radius
-from .sky.position import MAX_RADIUS, check_coordinates, check_radius
+from .sky.position import MAX_RADIUS, check_coordinates, check_radius  # noqa: F401 (old home of MAX_RADIUS)
 
 __all__ = ["build_sed", "build_seds", "check_coordinates", "check_radius", "default_access"]
 
@@ -46,7 +46,7 @@ def default_access(offline: bool | None = None, *, cache: bool = True) -> Catalo
     return access
 
 
-def _select(catalogs) -> tuple[list[Catalogue], object]:
+def select_catalogues(catalogs) -> tuple[list[Catalogue], object]:
     """Catalogues to query: registry names, `Catalogue` records (custom catalogues), or all."""
     registry = load_registry()
     if catalogs is None:
@@ -240,7 +240,7 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
     """
     target = check_coordinates(coord, scalar=True)
     radius = check_radius(radius)
-    catalogues, registry = _select(catalogs)
+    catalogues, registry = select_catalogues(catalogs)
     offline = offline_mode(offline)
     memory_key = _memory_keys(target.reshape((1,)), radius, catalogues, registry, offline) \
         if access is None and cache else None
@@ -286,7 +286,7 @@ def _build_seds(targets: SkyCoord, radius: u.Quantity, *, catalogs=None, offline
                 cache: bool = True, access: CatalogueAccess | None = None) -> SEDCollection:
     """`build_seds` for validated arguments (an ICRS SkyCoord array and a checked radius), as an
     `~vo_blazar.sed.SEDCollection`: what `vo_blazar.classify` passes on without re-joining."""
-    catalogues, registry = _select(catalogs)
+    catalogues, registry = select_catalogues(catalogs)
     offline = offline_mode(offline)
     keys = _memory_keys(targets, radius, catalogues, registry, offline) if access is None and cache else None
     if keys is None:

@@ -206,8 +206,8 @@ def _run_options(radius, gamma, offline, catalogs) -> dict:
     """Everything a result row depends on besides its position, in a JSON-comparable form."""
     from ..config import offline_mode
     from ..model.ensemble import CARD_NAME, MODELS_DIR, VARIANTS, sha256_of
-    from ..pipeline import _select, check_radius
-    chosen, registry = _select(catalogs)
+    from ..pipeline import check_radius, select_catalogues
+    chosen, registry = select_catalogues(catalogs)
     cards = {v: (sha256_of(MODELS_DIR / v / CARD_NAME) if (MODELS_DIR / v / CARD_NAME).is_file() else None)
              for v in VARIANTS}
     return {"radius_arcsec": round(float(check_radius(radius).to_value(u.arcsec)), 9),

@@ -19,9 +19,10 @@ from astropy.table import MaskedColumn, Table
 
 from ..exceptions import InputTypeError, InputValueError
 from ..grid.frequency_grid import GAMMA_LOG_NU
+from ..bands import WAVEBANDS
 from ..pipeline import _build_seds, check_coordinates, check_radius
 from ..sed.collection import SEDCollection
-from .reliability import (_WAVEBAND_EDGES, MAX_RELIABLE_SPREAD, MIN_PATTERN_SEDS, MIN_POINTS,
+from .reliability import (MAX_RELIABLE_SPREAD, MIN_PATTERN_SEDS, MIN_POINTS,
                           MIN_RELIABLE_DETECTIONS, ir_optical_warning, one_class_warnings, sparse_warning,
                           waveband_coverage)
 from .result import RESULT_COLUMNS, ClassificationResult
@@ -127,8 +128,7 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
     gamma_det = np.bincount(owner[detected & (lognu > GAMMA_LOG_NU)], minlength=n) > 0
     has_gamma = np.bincount(owner[good & (lognu > GAMMA_LOG_NU)], minlength=n) > 0
     present, bands = waveband_coverage(lognu[good], owner[good], n)
-    names = [name for name, _ in _WAVEBAND_EDGES]
-    ir_optical = [names.index("ir"), names.index("optical")]
+    ir_optical = [WAVEBANDS.index("ir"), WAVEBANDS.index("optical")]
     ir_optical_only = present[:, ir_optical].any(axis=1) & ~np.delete(present, ir_optical, axis=1).any(axis=1)
     if gamma is None:
         variant = np.where(gamma_det, "gamma", "nogamma").astype("U8")

@@ -20,9 +20,6 @@ MIN_RELIABLE_DETECTIONS = 2
 MIN_PATTERN_SEDS = 10
 #: Fold models that disagree more than this (standard deviation of their p_blazar) cannot know.
 MAX_RELIABLE_SPREAD = 0.3
-#: (band, upper edge) of `vo_blazar.bands.POINT_BANDS`, the pairs `vo_blazar.classifier.classification`
-#: still reads the band names from (the edges are defined in `vo_blazar.bands`).
-_WAVEBAND_EDGES = [(band, POINT_BANDS.upper_edge(band)) for band in WAVEBANDS]
 
 
 def ir_optical_warning(ensemble) -> str:

@@ -27,7 +27,7 @@ from .runtime import (EXPORT_COMMAND, MANIFEST_NAME, RUNTIMES, KerasFolds, Stale
                       load_onnx_folds, onnxruntime_available, read_manifest)
 from ..package_data import data_path
 
-__all__ = ["Ensemble", "load_ensemble", "compact_models", "MODELS_DIR", "VARIANTS", "sha256_of"]
+__all__ = ["Ensemble", "load_ensemble", "MODELS_DIR", "VARIANTS", "sha256_of"]
 
 #: Folder of the shipped models (a plain path, like the grids: editable installs confuse
 #: importlib.resources.files for data folders without __init__).
@@ -316,48 +316,6 @@ def _onnx_or_none(directory: Path, card: ModelCard, grid_shape: tuple[int, ...],
         return None
 
 
-def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[dict[str, Any]]:
-    """Re-save every fold file of a model folder without optimizer state; update the card's hashes.
-
-    For model folders saved from compiled models (training already ships compact files, see
-    `vo_blazar.training.cross_validation.save_for_shipping`). Storage stays float32: Keras saves variables
-    in their own dtype, so half precision would change the network's arithmetic.
-
-    Parameters
-    ----------
-    directory : path
-        A model folder (``model_card.json`` + ``fold_XX.keras``).
-    check : bool
-        Verify that predictions on random inputs are unchanged (to 1e-6).
-
-    Returns
-    -------
-    list of dict
-        The card's new ``weights`` entries.
-    """
-    import keras
-
-    from ..training.card import write_card
-    from ..training.cross_validation import save_for_shipping
-
-    directory = Path(directory)
-    card_path = directory / CARD_NAME
-    card = ModelCard.read(card_path, required=()).check_ensemble()
-    rng = np.random.default_rng(0)
-    entries = []
-    for entry in card.weights:
-        path = directory / entry.file
-        model = _load_keras(path, entry.sha256)
-        tmp = save_for_shipping(model, path.with_name(path.stem + ".tmp.keras"))
-        if check:
-            shape = (64, *model.input_shape[1:])
-            X = np.where(rng.random(shape) < 0.4, rng.random(shape), 0).astype(np.float32)
-            X[..., 1] = (X[..., 1] > 0.9).astype(np.float32)
-            again = keras.models.load_model(tmp, safe_mode=True, compile=False)
-            if not np.allclose(model.predict(X, verbose=0), again.predict(X, verbose=0), atol=1e-6):
-                tmp.unlink()
-                raise ModelError(f"re-saving {path} changed its predictions")
-        tmp.replace(path)
-        entries.append({"file": entry.file, "sha256": sha256_of(path), "bytes": path.stat().st_size})
-    write_card(card.updated(weights=entries), card_path, required=())
-    return entries
+def __getattr__(name: str):
+    from .._moved import moved_attribute
+    return moved_attribute(__name__, name, {"compact_models": "vo_blazar.training.export"})

@@ -25,7 +25,8 @@ from .augmentation import (band_dropout, coverage_patterns, coverage_transplant,
                            shared_view_copies)
 from .baseline import CoverageBaseline, GradientBoostingBaseline
 from .config import ModelConfig, TrainingConfig
-from .evaluation import PlattScaler, binary_metrics, mean_std, roc_threshold, sparsest_mask
+from ..model.calibration import PlattScaler
+from .evaluation import binary_metrics, mean_std, roc_threshold, sparsest_mask
 from .network import build_model, input_statistics, set_seed
 from ..model.saliency import gradient_saliency
 

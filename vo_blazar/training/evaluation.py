@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..exceptions import InputValueError
-from ..model.calibration import PlattScaler, check_scores as _check
+from ..model.calibration import check_scores as _check
 
 __all__ = [
     "roc_threshold",
@@ -39,7 +39,7 @@ def roc_threshold(y_true, p) -> float:
     y, p = _check(y_true, p)
     if y.min() == y.max():
         raise InputValueError("both classes are needed to choose a ROC threshold")
-    from sklearn.metrics import roc_curve   # here: classify needs only PlattScaler, not sklearn
+    from sklearn.metrics import roc_curve   # here: classify never imports this module, but keep sklearn off import anyway
 
     fpr, tpr, thr = roc_curve(y, p)
     d = np.hypot(fpr, 1.0 - tpr)

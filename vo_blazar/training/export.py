@@ -25,10 +25,11 @@ import numpy as np
 
 from ..exceptions import ModelError
 from ..model.card import ModelCard
-from ..model.runtime import MANIFEST_FORMAT, MANIFEST_NAME, ONNX_NAME
-from .card import to_json
+from ..model.ensemble import CARD_NAME, MODELS_DIR, VARIANTS, _load_keras, sha256_of
+from ..model.runtime import MANIFEST_FORMAT, MANIFEST_NAME, ONNX_NAME, KerasFolds
+from .card import to_json, write_card
 
-__all__ = ["export_onnx", "fuse_conv_blocks", "main", "OPSET", "TOLERANCE"]
+__all__ = ["export_onnx", "fuse_conv_blocks", "compact_models", "main", "OPSET", "TOLERANCE"]
 
 OPSET = 17            # ONNX Runtime >= 1.13 runs it
 TOLERANCE = 1e-5      # largest |p_onnx - p_keras| accepted, per fold
@@ -146,8 +147,6 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
     import tf2onnx
     from tf2onnx import tf_loader
 
-    from ..model.ensemble import CARD_NAME, _load_keras
-    from ..model.runtime import KerasFolds
 
     logging.getLogger("tf2onnx").setLevel(logging.ERROR)   # its per-op progress notes
     tf.get_logger().setLevel(logging.ERROR)                  # tf2onnx's calls of deprecated TF1 helpers
@@ -208,9 +207,53 @@ def export_onnx(directory: str | os.PathLike, *, n_check: int = 2048, seed: int 
     return manifest
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from ..model.ensemble import MODELS_DIR, VARIANTS
+def compact_models(directory: str | os.PathLike, *, check: bool = True) -> list[dict[str, Any]]:
+    """Re-save every fold file of a model folder without optimizer state; update the card's hashes.
 
+    For model folders saved from compiled models (training already ships compact files, see
+    `vo_blazar.training.cross_validation.save_for_shipping`). Storage stays float32: Keras saves variables
+    in their own dtype, so half precision would change the network's arithmetic.
+
+    Parameters
+    ----------
+    directory : path
+        A model folder (``model_card.json`` + ``fold_XX.keras``).
+    check : bool
+        Verify that predictions on random inputs are unchanged (to 1e-6).
+
+    Returns
+    -------
+    list of dict
+        The card's new ``weights`` entries.
+    """
+    import keras
+
+    from .cross_validation import save_for_shipping
+
+    directory = Path(directory)
+    card_path = directory / CARD_NAME
+    card = ModelCard.read(card_path, required=()).check_ensemble()
+    rng = np.random.default_rng(0)
+    entries = []
+    for entry in card.weights:
+        path = directory / entry.file
+        model = _load_keras(path, entry.sha256)
+        tmp = save_for_shipping(model, path.with_name(path.stem + ".tmp.keras"))
+        if check:
+            shape = (64, *model.input_shape[1:])
+            X = np.where(rng.random(shape) < 0.4, rng.random(shape), 0).astype(np.float32)
+            X[..., 1] = (X[..., 1] > 0.9).astype(np.float32)
+            again = keras.models.load_model(tmp, safe_mode=True, compile=False)
+            if not np.allclose(model.predict(X, verbose=0), again.predict(X, verbose=0), atol=1e-6):
+                tmp.unlink()
+                raise ModelError(f"re-saving {path} changed its predictions")
+        tmp.replace(path)
+        entries.append({"file": entry.file, "sha256": sha256_of(path), "bytes": path.stat().st_size})
+    write_card(card.updated(weights=entries), card_path, required=())
+    return entries
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vo_blazar.training.export",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", type=Path, metavar="DIR",

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 from astropy import units as u
-from astropy.coordinates import SkyCoord, search_around_sky
+from astropy.coordinates import SkyCoord
 from astropy.table import Table, vstack
 
 from ..exceptions import InputValueError
-from .sources import find_position_columns
 from ..package_data import data_path
+from ..sky.index import SkyIndex
+from .sources import find_position_columns
 
 __all__ = ["KnownBlazars", "DEFAULT_KNOWN_RADIUS", "FERMI_BLAZAR_CLASSES"]
 
@@ -58,6 +59,7 @@ class KnownBlazars:
         missing = [c for c in _COLUMNS if c not in self.table.colnames]
         if missing:
             raise InputValueError(f"known-blazar table lacks columns {missing}")
+        self._index: SkyIndex | None = None
         self.coords = SkyCoord(np.asarray(self.table["ra"], float) * u.deg,
                                np.asarray(self.table["dec"], float) * u.deg, frame="icrs")
 
@@ -185,8 +187,10 @@ class KnownBlazars:
         origins = [set() for _ in range(n)]
         sep_best = np.full(n, np.nan)
         if n and len(self):
-            i, j, sep, _ = search_around_sky(coords.icrs, self.coords, u.Quantity(radius))
-            sep = sep.to_value(u.arcsec)
+            if self._index is None:   # built on first use, then kept: shipped() is shared
+                self._index = SkyIndex.from_coords(self.coords)
+            i, j, sep = self._index.pairs(coords.icrs, u.Quantity(radius))
+            sep = (sep * u.rad).to_value(u.arcsec)
             for a, b, s in sorted(zip(i, j, sep), key=lambda t: (t[0], t[2])):
                 names[a].append(str(self.table["name"][b]))
                 origins[a].add(str(self.table["origin"][b]))

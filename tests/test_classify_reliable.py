@@ -10,7 +10,7 @@ from vo_blazar.sed import NUFNU_UNIT, make_sed
 try:
     from .test_classify import RADIO_TO_XRAY, TINY_ENSEMBLE_CODE
 except ImportError:
-    from test_classify import RADIO_TO_XRAY, TINY_ENSEMBLE_CODE
+    from test_classification import RADIO_TO_XRAY, TINY_ENSEMBLE_CODE
 
 exec(TINY_ENSEMBLE_CODE)
 

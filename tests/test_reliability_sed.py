@@ -1,6 +1,6 @@
 """Reliability probe 1c: SED tables given to ``classify_sed``.
 
-The network is a tiny untrained ensemble (synthetic weights, tests only; `test_classify`): what is
+The network is a tiny untrained ensemble (synthetic weights, tests only; `test_classification`): what is
 checked is what reaches it and what the row says. On fe6140e an SED whose points all lay off the
 grid got a probability from an all-empty input (#30); masked (null) fluxes were used as data
 (#36); and a plain ``frequency``/``nufnu`` table raised ``KeyError: 'catalog'`` as soon as one
@@ -15,9 +15,9 @@ from vo_blazar.classifier.classification import classify_sed
 from vo_blazar.sed import NUFNU_UNIT, as_sed
 
 try:
-    from .test_classify import tiny_ensembles
+    from .test_classification import tiny_ensembles
 except ImportError:
-    from test_classify import tiny_ensembles
+    from test_classification import tiny_ensembles
 
 
 @pytest.fixture(scope="module")

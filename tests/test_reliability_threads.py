@@ -20,9 +20,9 @@ from vo_blazar.classifier import classification as classifier
 from vo_blazar.pipeline import build_sed
 
 try:
-    from .test_classify import tiny_ensembles
+    from .test_classification import tiny_ensembles
 except ImportError:
-    from test_classify import tiny_ensembles
+    from test_classification import tiny_ensembles
 
 
 @pytest.fixture(scope="module")

@@ -222,7 +222,7 @@ def test_eight_threads_load_each_ensemble_once(monkeypatch):
 
 @needs_export
 def test_export_command_writes_a_checked_export(tmp_path, capsys):
-    from test_model import _ship, synthetic_arrays   # noqa: E402  (tiny synthetic folds)
+    from test_training import _ship, synthetic_arrays   # noqa: E402  (tiny synthetic folds)
 
     from vo_blazar.training.export import main
 

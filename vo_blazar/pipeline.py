@@ -16,7 +16,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import Table, vstack
 
-from .access import CachedAccess, VOAccess
+from .access.cache import CachedAccess
 from .access.base import INDEX_COLUMN, CatalogueAccess
 from .access.snapshot import SnapshotAccess
 from .config import conf, offline_mode
@@ -40,6 +40,7 @@ def default_access(offline: bool | None = None, *, cache: bool = True) -> Catalo
     """The access that answers cone searches: the offline snapshot, or the live VO (cached)."""
     if offline_mode(offline):
         return SnapshotAccess()
+    from .access.vo import VOAccess   # here: pyvo and astroquery load only when the VO is asked
     access = VOAccess()
     if cache and conf.cache:
         access = CachedAccess(access, registry_version=load_registry().version)

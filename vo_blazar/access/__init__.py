@@ -5,15 +5,17 @@
 """
 from .base import INDEX_COLUMN, CatalogueAccess
 from .cache import CachedAccess, clear_cache, default_cache_dir
-from .vo import VOAccess
 
 __all__ = ["CatalogueAccess", "VOAccess", "CachedAccess", "SnapshotAccess", "clear_cache",
            "default_cache_dir", "INDEX_COLUMN", "check_services"]
 
 
 def __getattr__(name):
-    # the snapshot access is imported lazily: it loads package data, and the live-VO path must
-    # work (and import fast) without it
+    # Imported on first use, so that each path loads only what it needs: the live VO pyvo and
+    # astroquery (0.1 s or more), the offline snapshot its package data.
+    if name == "VOAccess":
+        from .vo import VOAccess
+        return VOAccess
     if name == "check_services":   # lazy like SnapshotAccess: only the check command needs it
         from .check import check_services
         return check_services

@@ -375,7 +375,7 @@ def test_epoch_column_and_sexagesimal_positions():
 
 
 def test_catalogue_positions_blank_text_is_nan_and_garbage_is_an_error():
-    from vo_blazar.photometry.points import catalogue_positions
+    from vo_blazar.registry.rows import catalogue_positions
     spec = PointSpec(band="x", frequency=1e9 * u.Hz, conversion="flux_density", value="S",
                      params={"unit": "Jy"})
     cat = _catalogue(spec)

@@ -40,13 +40,14 @@ from typing import Any
 
 import numpy as np
 from astropy import units as u
-from astropy.coordinates import Angle, SkyCoord
+from astropy.coordinates import SkyCoord
 from astropy.table import QTable, Table
 
 from ..access.base import INDEX_COLUMN
 from ..exceptions import ConversionError, InputTypeError
 from ..logger import log
 from ..registry.catalogue import CONVERSIONS, Catalogue, PointSpec, UpperLimitRule
+from ..registry.rows import CatalogueRows, catalogue_positions, usable_unit  # catalogue_positions: re-exported
 from ..sed.table import NUFNU_UNIT, make_sed
 from . import conversions as conv
 from .absorption import ALPHA, absorption_factor, nh as nh_map
@@ -74,105 +75,11 @@ _EXPECTED = {  # physical type the value unit must have (after dropping ph/ct)
     "count_rate": u.s**-1,
 }
 _BAND_TEXT = re.compile(r"^\s*\[\s*(?P<lo>[^,\]]+?)\s*,\s*(?P<hi>[^\]]+?)\s*\]\s*(?P<unit>.+?)\s*$")
-_ELEMENT = re.compile(r"^\s*(?P<name>.+?)\s*\[\s*(?P<i>\d+)\s*(?:,\s*(?P<j>\d+)\s*)?\]\s*$")
-
-
-# ---------------------------------------------------------------------------------------------
-# column access
-# ---------------------------------------------------------------------------------------------
-class _Columns:
-    """Numeric access to the catalogue's rows, with errors that name the catalogue and column."""
-
-    def __init__(self, catalogue: Catalogue, rows: Table):
-        self.catalogue = catalogue
-        self.rows = rows
-        self.n = len(rows)
-
-    def _raw(self, name: str):
-        match = _ELEMENT.match(name)
-        base = match.group("name") if match else name
-        if base not in self.rows.colnames:
-            raise ConversionError(
-                f"{self.catalogue.name}: column '{base}' is missing from the catalogue rows "
-                f"(the registry maps it; the rows have {self.rows.colnames[:30]})")
-        col = self.rows[base]
-        if match:
-            index = (slice(None), int(match.group("i")))
-            if match.group("j") is not None:
-                index += (int(match.group("j")),)
-            if col.ndim < len(index):
-                raise ConversionError(f"{self.catalogue.name}: column '{base}' has no element {name}")
-            col = col[index]
-        elif getattr(col, "ndim", 1) > 1:
-            raise ConversionError(f"{self.catalogue.name}: column '{name}' is a vector column; name one "
-                                  f"element, e.g. '{name}[0]'")
-        return col
-
-    def _mask(self, col) -> np.ndarray:
-        """The column's null mask (all False when it has none)."""
-        if hasattr(col, "mask") and col.mask is not None:
-            return np.broadcast_to(np.asarray(col.mask, dtype=bool), (self.n,))
-        return np.zeros(self.n, bool)
-
-    def numeric(self, name: str) -> tuple[np.ndarray, u.UnitBase | None]:
-        """Float values (NaN where masked/null) and the column's own unit (or None)."""
-        col = self._raw(name)
-        mask = self._mask(col)
-        if isinstance(col, u.Quantity):
-            unit, data = col.unit, getattr(col, "unmasked", col).value
-        else:
-            unit, data = getattr(col, "unit", None), np.ma.getdata(col)
-        data = np.asarray(data)
-        if data.dtype.kind not in "iuf":
-            try:
-                if data.dtype.kind in "US":  # text numbers from a CSV/VOTable: blanks are nulls
-                    data = np.char.strip(data.astype(str))
-                    mask = mask | (data == "")
-                    data = np.where(data == "", "nan", data)
-                elif data.dtype.kind == "b":
-                    raise ValueError("boolean")
-                data = data.astype(float)
-            except (TypeError, ValueError) as exc:
-                raise ConversionError(
-                    f"{self.catalogue.name}: column '{name}' is not numeric (dtype {data.dtype}, e.g. "
-                    f"{data[:1].tolist() if len(data) else []}); expected numbers") from exc
-        values = data.astype(float, copy=True)
-        values[mask] = np.nan
-        return values, unit
-
-    def flag(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """Raw values of a flag column (strings stripped) and its mask."""
-        col = self._raw(name)
-        mask = self._mask(col)
-        data = np.asarray(np.ma.getdata(getattr(col, "unmasked", col)))
-        if isinstance(col, u.Quantity):
-            data = np.asarray(col.value)
-        if data.dtype.kind == "S":
-            data = np.char.decode(data, "utf-8", errors="replace")
-        if data.dtype.kind == "U":
-            data = np.char.strip(data)
-        return data, mask
-
-    def boolean(self, name: str) -> np.ndarray:
-        """A True/False column (absent -> all False; masked -> False)."""
-        if name not in self.rows.colnames:
-            return np.zeros(self.n, bool)
-        data, mask = self.flag(name)
-        if data.dtype.kind in "biuf":
-            out = np.asarray(data, dtype=bool)
-        else:
-            out = np.array([str(v).lower() in ("true", "t", "1", "yes", "y") for v in data], dtype=bool)
-        return out & ~mask
 
 
 # ---------------------------------------------------------------------------------------------
 # per-spec helpers
 # ---------------------------------------------------------------------------------------------
-def _usable(unit: Any) -> bool:
-    return isinstance(unit, u.UnitBase) and not isinstance(unit, u.UnrecognizedUnit) \
-        and unit != u.dimensionless_unscaled
-
-
 def _compatible(unit: u.UnitBase, expected: u.UnitBase, frequency: u.Quantity) -> bool:
     return _compatible_cached(unit, expected, float(frequency.to_value(u.Hz, equivalencies=u.spectral())))
 
@@ -194,13 +101,13 @@ def _value_unit(catalogue: Catalogue, spec: PointSpec, column: str, column_unit:
         raise ConversionError(
             f"{catalogue.name}: registry unit {declared!r} of column '{column}' does not suit conversion "
             f"'{spec.conversion}' (expected something like {expected})")
-    if _usable(column_unit) and _compatible(column_unit, expected, spec.frequency):
+    if usable_unit(column_unit) and _compatible(column_unit, expected, spec.frequency):
         if dec is not None and column_unit != dec:
             log.debug(f"{catalogue.name}.{column}: using the column's unit {column_unit} "
                       f"(registry says {dec})")
         return column_unit
     if dec is not None:
-        if _usable(column_unit):
+        if usable_unit(column_unit):
             log.warning(f"{catalogue.name}: column '{column}' carries unit {column_unit}, which does not "
                         f"suit '{spec.conversion}'; using the registry unit {dec}")
         return dec
@@ -231,7 +138,7 @@ def _band_energy(catalogue: Catalogue, spec: PointSpec) -> u.Quantity:
     return band
 
 
-def _errors(cols: _Columns, catalogue: Catalogue, spec: PointSpec, value_unit: u.UnitBase | None,
+def _errors(cols: CatalogueRows, catalogue: Catalogue, spec: PointSpec, value_unit: u.UnitBase | None,
             values: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Symmetric 1-sigma error (in the value's unit, or mag) and the upper error; None when not mapped.
 
@@ -275,7 +182,7 @@ def _flux_column(spec: PointSpec) -> str | None:
     return spec.params.get("flux_column") or spec.params.get("flux")
 
 
-def _convert(catalogue: Catalogue, spec: PointSpec, cols: _Columns, values: np.ndarray,
+def _convert(catalogue: Catalogue, spec: PointSpec, cols: CatalogueRows, values: np.ndarray,
              unit: u.UnitBase | None, errors: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """nuFnu and its error (erg/cm2/s, plain arrays) for ``values`` in ``unit`` (or mag)."""
     p = spec.params
@@ -314,7 +221,7 @@ def _convert(catalogue: Catalogue, spec: PointSpec, cols: _Columns, values: np.n
     return f.to_value(NUFNU_UNIT), e.to_value(NUFNU_UNIT)
 
 
-def _photon_index(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> np.ndarray:
+def _photon_index(catalogue: Catalogue, spec: PointSpec, cols: CatalogueRows) -> np.ndarray:
     p = spec.params
     fallback = p.get("index")
     if p.get("index_column"):
@@ -343,7 +250,7 @@ def _flag_matches(data: np.ndarray, mask: np.ndarray, values: tuple) -> np.ndarr
     return hit & ~mask
 
 
-def _kept_rows(catalogue: Catalogue, cols: _Columns) -> np.ndarray:
+def _kept_rows(catalogue: Catalogue, cols: CatalogueRows) -> np.ndarray:
     """Rows that pass every rule of the registry's ``row_filter`` (a null never passes)."""
     keep = np.ones(cols.n, bool)
     for rule in catalogue.row_filter:
@@ -375,7 +282,7 @@ def _kept_rows(catalogue: Catalogue, cols: _Columns) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------
 # one PointSpec
 # ---------------------------------------------------------------------------------------------
-def _points_for_spec(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> tuple[dict, dict]:
+def _points_for_spec(catalogue: Catalogue, spec: PointSpec, cols: CatalogueRows) -> tuple[dict, dict]:
     """Arrays for the points of one spec, and the {reason: count} of skipped values."""
     if spec.conversion not in CONVERSIONS:
         raise ConversionError(f"{catalogue.name}: point '{spec.band}' has unknown conversion "
@@ -488,43 +395,6 @@ def _points_for_spec(catalogue: Catalogue, spec: PointSpec, cols: _Columns) -> t
 # ---------------------------------------------------------------------------------------------
 # positions and corrections
 # ---------------------------------------------------------------------------------------------
-def _positions(catalogue: Catalogue, cols: _Columns) -> tuple[np.ndarray, np.ndarray]:
-    out = []
-    for name, hour_unit in ((catalogue.ra_column, u.hourangle), (catalogue.dec_column, u.deg)):
-        col = cols._raw(name)
-        data = np.asarray(np.ma.getdata(getattr(col, "unmasked", col)))
-        if data.dtype.kind in "USO":  # sexagesimal text: VizieR serves NVSS's RAJ2000 as "05 09 25.96"
-            text = np.char.strip(data.astype(str))
-            blank = (text == "") | cols._mask(col)
-            values = np.full(text.shape, np.nan)
-            try:
-                if (~blank).any():
-                    values[~blank] = Angle(text[~blank], unit=hour_unit).deg
-            except (TypeError, ValueError) as exc:
-                raise ConversionError(f"{catalogue.name}: position column '{name}' is neither numeric nor "
-                                      f"sexagesimal (e.g. {text[~blank][:1].tolist()})") from exc
-            out.append(values)
-            continue
-        values, unit = cols.numeric(name)
-        if _usable(unit) and unit.is_equivalent(u.deg):
-            values = (values * unit).to_value(u.deg)
-        out.append(values)
-    return out[0], out[1]
-
-
-def catalogue_positions(catalogue: Catalogue, rows: Table) -> tuple[np.ndarray, np.ndarray]:
-    """RA and Dec (deg) of a catalogue's rows; NaN where blank or null.
-
-    Numbers in any angle unit (no unit: degrees) or sexagesimal text (RA in hours).
-
-    Raises
-    ------
-    ConversionError
-        A position column is missing, or text that is not sexagesimal.
-    """
-    return _positions(catalogue, _Columns(catalogue, rows))
-
-
 def _not_applied(factor: np.ndarray, note: np.ndarray, no_map_note: str, done: np.ndarray,
                  done_note: str) -> None:
     """Factor 1 (in place) where the map has no value, then where the source already corrected."""
@@ -535,7 +405,7 @@ def _not_applied(factor: np.ndarray, note: np.ndarray, no_map_note: str, done: n
     note[done] = done_note
 
 
-def _corrections(catalogue: Catalogue, specs: list[PointSpec], pieces: list[dict], cols: _Columns,
+def _corrections(catalogue: Catalogue, specs: list[PointSpec], pieces: list[dict], cols: CatalogueRows,
                  ra: np.ndarray, dec: np.ndarray) -> None:
     """Multiply each piece's nufnu/nufnu_err by its correction factor and record it, in place."""
     kinds = {s.correction for s in specs}
@@ -625,8 +495,8 @@ def convert_rows(catalogue: Catalogue, rows: Table) -> QTable:
         raise InputTypeError(f"convert_rows expects a Catalogue, got {type(catalogue).__name__}")
     if not isinstance(rows, Table):
         raise InputTypeError(f"convert_rows expects an astropy Table of rows, got {type(rows).__name__}")
-    cols = _Columns(catalogue, rows)
-    ra, dec = _positions(catalogue, cols)
+    cols = CatalogueRows(catalogue, rows)
+    ra, dec = cols.positions()
 
     specs = list(catalogue.points)
     pieces: list[dict] = []

@@ -24,8 +24,8 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table
 
 from ..logger import log
-from ..photometry.points import catalogue_positions
 from ..registry.catalogue import Catalogue
+from ..registry.rows import catalogue_positions
 
 __all__ = ["query_radius", "keep_matches", "inside_ellipse", "near_counterpart"]
 

@@ -111,3 +111,23 @@ def test_bulk_build_matches_single_builds():
         one = vo_blazar.build_sed(coords[i], offline=True, catalogs=["eFEDS", "4FGL-DR4"])
         assert sorted(one["band"]) == sorted(many[i]["band"])
         assert np.allclose(np.sort(one["nufnu"].value), np.sort(many[i]["nufnu"].value))
+
+
+def test_given_galactic_latitudes_give_the_same_footprint():
+    """The pipeline transforms its targets to Galactic coordinates once per build and passes the
+    latitudes on; the answer must be the one in_footprint computes itself."""
+    from astropy.coordinates import SkyCoord
+
+    from vo_blazar.photometry.survey_limits import in_footprint
+    from vo_blazar.registry.catalogue import Footprint
+
+    rng = np.random.default_rng(3)
+    targets = SkyCoord(rng.uniform(0, 360, 500), rng.uniform(-90, 90, 500), unit="deg")
+    fp = Footprint("galactic_latitude", min_abs_b=10.0)
+    expected = np.abs(targets.galactic.b.deg) >= 10.0
+    assert 0 < expected.sum() < 500
+    np.testing.assert_array_equal(in_footprint(fp, targets), expected)
+    np.testing.assert_array_equal(in_footprint(fp, targets, targets.galactic.b.deg), expected)
+    # a wrong latitude changes the answer, so the given one is really used
+    assert not in_footprint(fp, targets[:1], np.array([0.0]))[0]
+    assert in_footprint(fp, targets[:1], np.array([45.0]))[0]

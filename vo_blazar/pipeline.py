@@ -119,7 +119,16 @@ def _catalogue_points(catalogue: Catalogue, rows: Table, targets: SkyCoord, radi
     return points
 
 
-def _points_and_limits(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: u.Quantity):
+def _galactic_latitudes(catalogues: list[Catalogue], targets: SkyCoord) -> np.ndarray | None:
+    """The targets' Galactic latitudes (deg) when a catalogue's footprint needs them, else None:
+    computed once per build instead of once per catalogue."""
+    if any(c.footprint is not None and c.footprint.kind == "galactic_latitude" for c in catalogues):
+        return np.atleast_1d(targets.galactic.b.deg)
+    return None
+
+
+def _points_and_limits(catalogue: Catalogue, rows: Table, targets: SkyCoord, radius: u.Quantity,
+                       galactic_b: np.ndarray | None = None):
     """`_catalogue_points` plus the survey-limit upper limits of the targets the catalogue missed
     inside its footprint (`vo_blazar.photometry.survey_limits`); ``None`` when there is neither."""
     points = _catalogue_points(catalogue, rows, targets, radius)
@@ -128,7 +137,7 @@ def _points_and_limits(catalogue: Catalogue, rows: Table, targets: SkyCoord, rad
     detected = np.zeros(len(targets), bool)
     if points is not None:
         detected[np.asarray(points[INDEX_COLUMN], dtype=np.int64)] = True
-    limits = survey_limit_points(catalogue, targets, detected, INDEX_COLUMN)
+    limits = survey_limit_points(catalogue, targets, detected, INDEX_COLUMN, galactic_b=galactic_b)
     if limits is None:
         return points
     if points is None:
@@ -250,12 +259,13 @@ def build_sed(coord: SkyCoord, radius: u.Quantity | None = None, *, catalogs: Se
         if kept is not None:
             return kept
     access = access or default_access(offline, cache=cache)
+    galactic_b = _galactic_latitudes(catalogues, target)
 
     def one(catalogue: Catalogue):
         # the trusted path: target and radius were validated above
         rows = access._cone(catalogue, target, query_radius(catalogue, radius))
         rows[INDEX_COLUMN] = np.zeros(len(rows), dtype=np.int64)   # all rows belong to the one target
-        return _points_and_limits(catalogue, rows, target.reshape((1,)), radius)
+        return _points_and_limits(catalogue, rows, target.reshape((1,)), radius, galactic_b)
 
     results, failures = _run_per_catalogue(one, catalogues, access)
     parts = [results[c.name] for c in catalogues if results.get(c.name) is not None]
@@ -326,10 +336,11 @@ def _build_many(targets: SkyCoord, radius: u.Quantity, catalogues: list[Catalogu
                 access: CatalogueAccess) -> SEDCollection:
     """`build_seds` without the memory: one bulk query per catalogue, all SEDs in one collection."""
     n = len(targets)
+    galactic_b = _galactic_latitudes(catalogues, targets)
 
     def one(catalogue: Catalogue):
         rows = access._bulk(catalogue, targets, query_radius(catalogue, radius))   # validated: trusted path
-        return _points_and_limits(catalogue, rows, targets, radius)
+        return _points_and_limits(catalogue, rows, targets, radius, galactic_b)
 
     # one catalogue failing fails that catalogue for every position
     results, failures = _run_per_catalogue(one, catalogues, access)

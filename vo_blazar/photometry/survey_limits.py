@@ -26,14 +26,19 @@ __all__ = ["SURVEY_LIMIT_SUFFIX", "in_footprint", "survey_limit_points", "is_sur
 SURVEY_LIMIT_SUFFIX = " (survey limit)"
 
 
-def in_footprint(footprint: Footprint, targets: SkyCoord) -> np.ndarray:
-    """Boolean array: which ``targets`` lie inside ``footprint``."""
+def in_footprint(footprint: Footprint, targets: SkyCoord, galactic_b: np.ndarray | None = None) -> np.ndarray:
+    """Boolean array: which ``targets`` lie inside ``footprint``.
+
+    ``galactic_b`` (deg), when given, are the targets' Galactic latitudes: a build that asks several
+    catalogues with latitude footprints transforms the targets once, not once per catalogue.
+    """
     targets = targets.reshape((-1,)) if targets.isscalar else targets
     n = len(targets)
     if footprint.kind == "allsky":
         return np.ones(n, bool)
     if footprint.kind == "galactic_latitude":
-        return np.abs(targets.galactic.b.deg) >= footprint.min_abs_b
+        b = targets.galactic.b.deg if galactic_b is None else np.asarray(galactic_b, float).reshape(-1)
+        return np.abs(b) >= footprint.min_abs_b
     icrs = targets.icrs
     dec = icrs.dec.deg
     inside = (dec >= footprint.dec[0]) & (dec <= footprint.dec[1])
@@ -45,7 +50,8 @@ def in_footprint(footprint: Footprint, targets: SkyCoord) -> np.ndarray:
 
 
 def survey_limit_points(catalogue: Catalogue, targets: SkyCoord, detected: np.ndarray,
-                        index_column: str | None = None) -> QTable | None:
+                        index_column: str | None = None, *,
+                        galactic_b: np.ndarray | None = None) -> QTable | None:
     """Upper-limit points for the ``targets`` inside the catalogue's footprint without a counterpart.
 
     Parameters
@@ -58,6 +64,8 @@ def survey_limit_points(catalogue: Catalogue, targets: SkyCoord, detected: np.nd
         Per target: the catalogue gave it at least one point (then no limit is added).
     index_column : str, optional
         Name of the column that says which target each point belongs to (bulk builds).
+    galactic_b : ndarray, optional
+        The targets' Galactic latitudes in deg, if already known (see `in_footprint`).
 
     Returns
     -------
@@ -67,7 +75,7 @@ def survey_limit_points(catalogue: Catalogue, targets: SkyCoord, detected: np.nd
     if catalogue.footprint is None or not catalogue.survey_limits:
         return None
     flat = targets.reshape((-1,)) if targets.isscalar else targets
-    need = in_footprint(catalogue.footprint, flat) & ~np.asarray(detected, bool)
+    need = in_footprint(catalogue.footprint, flat, galactic_b) & ~np.asarray(detected, bool)
     owners = np.flatnonzero(need)
     if not owners.size:
         return None

@@ -305,3 +305,41 @@ def test_shipped_known_blazars_cover_5bzcat_3hsp_and_4fgl_and_are_read_once():
     hit = kb.match(SkyCoord([77.35818, 10.0], [5.69315, -45.0], unit="deg"))
     assert "TXS 0506+056" in hit["known_name"][0] or "J0509+0541" in hit["known_name"][0]
     assert hit["known_name"][1] == "" and np.isnan(hit["known_sep"][1])
+
+
+def test_catalogs_reach_the_classifier(synthetic_lists):
+    """``candidates(..., catalogs=...)`` (and ``vo-blazar candidates --catalogs``) builds the SEDs
+    from those catalogues only: the option used to be accepted and silently ignored."""
+    xray, radio = synthetic_lists
+    seen = []
+
+    def recording(coords, **kw):
+        seen.append(kw)
+        return fake_classifier(coords, offline=kw.get("offline"), radius=kw.get("radius"))
+
+    candidates(xray, radio, classifier=recording, drop_known=False, catalogs=["NVSS", "2RXS"])
+    assert seen and all(kw["catalogs"] == ["NVSS", "2RXS"] for kw in seen)
+    seen.clear()
+    candidates(xray, radio, classifier=recording, drop_known=False)
+    assert seen and all("catalogs" not in kw for kw in seen)   # the classifier's default: all
+
+
+def test_cli_candidates_passes_catalogs(synthetic_lists, tmp_path, monkeypatch):
+    import importlib
+
+    from vo_blazar.cli.commands import main
+    # the module, not the function the package exports under the same name
+    module = importlib.import_module("vo_blazar.crossmatch.candidates")
+
+    xray, radio = synthetic_lists
+    xray.write(tmp_path / "x.ecsv"), radio.write(tmp_path / "r.ecsv")
+    got = {}
+    real = module.candidates
+
+    def spy(*args, **kw):
+        got.update(kw)
+        return real(*args, **{**kw, "classifier": fake_classifier, "drop_known": False, "catalogs": None})
+    monkeypatch.setattr(module, "candidates", spy)
+    assert main(["candidates", str(tmp_path / "x.ecsv"), str(tmp_path / "r.ecsv"), "--offline",
+                 "--catalogs", "NVSS,2RXS", "-o", str(tmp_path / "c.ecsv")]) == 0
+    assert got["catalogs"] == ["NVSS", "2RXS"]

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from astropy import units as u
 
 from ..exceptions import InputValueError
-from .options import add_output, add_regions, add_samp, add_target_options, output_format, radius_option
+from .options import (add_output, add_regions, add_samp, add_target_options, catalogs_option, output_format,
+                      radius_option)
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -127,7 +128,7 @@ def run_candidates(args) -> int:
             known=known, drop_known=not args.keep_known, client=client, offline=args.offline,
             k=args.k, xray_flux=args.xray_flux, radio_flux=args.radio_flux,
             xray_flux_unit=args.xray_flux_unit, radio_flux_unit=args.radio_flux_unit,
-            radius=radius_option(args), chunk_size=args.chunk_size)
+            radius=radius_option(args), catalogs=catalogs_option(args), chunk_size=args.chunk_size)
     finally:
         if client is not None:
             client.close()

@@ -16,7 +16,7 @@ G = 2 is F_band / ln(E2 / E1). With F_nu proportional to nu^-alpha, blazars have
 from __future__ import annotations
 
 import os
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from astropy import units as u
@@ -144,8 +144,8 @@ def candidates(xray, radio, *, region=None, xray_error=None, radio_error=None, k
                xray_flux_unit=None, radio_flux_unit=None,
                xray_band: tuple[u.Quantity, u.Quantity] = DEFAULT_XRAY_BAND,
                photon_index: float = 2.0, radius: u.Quantity | None = None,
-               gamma: bool | None = None, chunk_size: int | None = None,
-               fermi_table: Table | None = None) -> Table:
+               gamma: bool | None = None, catalogs: Sequence[str] | None = None,
+               chunk_size: int | None = None, fermi_table: Table | None = None) -> Table:
     """Blazar candidates among X-ray sources with a radio counterpart, ranked by p_blazar.
 
     Parameters
@@ -181,8 +181,9 @@ def candidates(xray, radio, *, region=None, xray_error=None, radio_error=None, k
         the first column with the right kind of unit; ``*_flux_unit`` when the file has none.
     xray_band, photon_index :
         Used to move the X-ray band flux to 1 keV for alpha_rx (see the module docstring).
-    radius, gamma :
-        Passed to the classifier when given.
+    radius, gamma, catalogs :
+        Passed to the classifier when given (``catalogs``: the registry names to build the SEDs
+        from, as in `vo_blazar.classify`).
     chunk_size : int, optional
         Positions per classifier call / Dask task.
     fermi_table : Table, optional
@@ -285,6 +286,8 @@ def candidates(xray, radio, *, region=None, xray_error=None, radio_error=None, k
             kw["radius"] = radius
         if gamma is not None:
             kw["gamma"] = gamma
+        if catalogs is not None:
+            kw["catalogs"] = catalogs
         res = classify_positions(rs.coords[uniq], clf, client=client, chunk_size=chunk_size, **kw)
         counts["n_classified_positions"] = len(uniq)
         out["p_blazar"] = np.asarray(res["p_blazar"], float)[inverse]

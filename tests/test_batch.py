@@ -47,3 +47,17 @@ def test_names_only_and_no_usable_columns(tmp_path):
     Table({"x": [1.0], "y": [2.0]}).write(path)
     with pytest.raises(InputValueError, match=r"no position columns found.*\['x', 'y'\]"):
         read_positions(path)
+
+
+def test_batch_result_names_the_models(tmp_path):
+    """classify_batch keeps classify's provenance: which models answered, and the package version."""
+    from astropy.coordinates import SkyCoord
+
+    import vo_blazar
+    from vo_blazar.classifier.batch import classify_batch
+
+    res = classify_batch(SkyCoord([166.11381, 187.27791], [38.20883, 2.05239], unit="deg"), offline=True,
+                         checkpoint=tmp_path / "ck.jsonl", progress=False)
+    assert set(res.meta["models"]) == set(res["model"]) - {""}
+    assert all(m["n_folds"] >= 1 and m["grid_version"] for m in res.meta["models"].values())
+    assert res.meta["vo_blazar_version"] == vo_blazar.__version__

@@ -314,3 +314,30 @@ def test_result_seds_follow_slicing_sorting_and_row_removal(ensembles):
     assert ordered.seds[0] is seds[0]
     ordered.remove_rows([0])
     assert len(ordered.seds) == 2 and ordered.seds[0] is seds[1]
+
+
+def test_result_records_what_answered(tmp_path):
+    """The result names the models (training date, grid, threshold, folds, runtime), the package
+    and registry versions, and keeps them when written: a table in a paper can say what made it."""
+    from astropy.table import Table
+
+    import vo_blazar
+    from vo_blazar.classifier.classification import get_ensemble
+    from vo_blazar.registry import load_registry
+
+    res = vo_blazar.classify(SkyCoord([166.11381], [38.20883], unit="deg"), offline=True)   # Mrk 421
+    used = set(res["model"])
+    assert set(res.meta["models"]) == used
+    for variant in used:
+        ens = get_ensemble(variant)
+        info = res.meta["models"][variant]
+        assert info["trained"] == ens.card.created and info["grid_version"] == ens.grid.version
+        assert info["threshold"] == pytest.approx(ens.threshold) and info["n_folds"] == len(ens)
+        assert info["runtime"] == ens.runtime
+    assert res.meta["vo_blazar_version"] == vo_blazar.__version__
+    assert res.meta["registry_version"] == load_registry().version
+    assert res.meta["classified"].endswith("Z")
+    path = tmp_path / "r.ecsv"
+    res.write(path)
+    back = Table.read(path)
+    assert back.meta["models"] == res.meta["models"] and "seds" not in back.meta

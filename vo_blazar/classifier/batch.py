@@ -24,6 +24,7 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
+from .. import __version__
 from ..exceptions import InputTypeError, InputValueError
 from ..logger import log
 
@@ -391,6 +392,7 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
                 log.info("resuming from %s: %d of %d rows already done", path, len(done), len(ra))
         resumed = len(done)
         reasons: dict[str, str] = {}   # catalogue -> first failure message of this run
+        models: dict[str, dict] = {}   # variant -> what identifies the model (classify's meta)
 
         todo = [i for i in range(len(ra)) if i not in done]
         from tqdm.auto import tqdm
@@ -408,6 +410,7 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
                                           gamma=gamma, offline=offline, catalogs=catalogs)
                 for i, row in zip(good, res):
                     rows[i] = {c: _jsonable(row[c]) for c in RESULT_COLUMNS}
+                models.update(getattr(res, "meta", {}).get("models") or {})
                 for sed in getattr(res, "seds", []):
                     for name, reason in (sed.meta.get("failures") or {}).items():
                         reasons.setdefault(name, str(reason))
@@ -445,6 +448,10 @@ def classify_batch(positions: Table | SkyCoord, *, checkpoint: str | os.PathLike
             out[c] = np.array(["" if v is None else str(v) for v in values], dtype=str)
     out["ra"].unit = out["dec"].unit = u.deg
     out.meta["resumed_rows"] = resumed   # rows taken from the checkpoint (0: a fresh run)
+    # the models of the rows classified in this run; a checkpoint is refused unless it was written
+    # with the same models (its options record their checksums), so resumed rows share them
+    out.meta["models"] = models
+    out.meta["vo_blazar_version"] = __version__
     out.meta["input_errors"] = int(sum(bool(e) for e in errors))
     out.meta["catalogue_failures"] = _failure_summary(out["warnings"], reasons)
     return out

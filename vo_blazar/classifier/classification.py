@@ -10,6 +10,7 @@ reason in ``warnings``; sparse or unusual SEDs carry a warning next to their pro
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -17,9 +18,10 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from astropy.table import MaskedColumn, Table
 
+from .. import __version__
 from ..exceptions import InputTypeError, InputValueError
-from ..grid.frequency_grid import GAMMA_LOG_NU
 from ..bands import WAVEBANDS
+from ..grid.frequency_grid import GAMMA_LOG_NU
 from ..pipeline import _build_seds, check_coordinates, check_radius
 from ..sed.collection import SEDCollection
 from .reliability import (MAX_RELIABLE_SPREAD, MIN_PATTERN_SEDS, MIN_POINTS,
@@ -78,6 +80,14 @@ def _sed_position(meta: dict) -> tuple[float, float]:
     return float(frame.spherical.lon.deg), float(frame.spherical.lat.deg)
 
 
+def _model_provenance(ensemble) -> dict:
+    """What identifies a model in a result's metadata: the card's training date and grid, the
+    threshold, the number of folds and the runtime."""
+    card = ensemble.card
+    return {"trained": card.created, "grid_version": card.grid_version, "threshold": float(card.threshold),
+            "n_folds": len(ensemble), "runtime": ensemble.runtime}
+
+
 def classify_sed(sed_or_seds, *, gamma: bool | None = None,
                  ensembles: dict | None = None) -> ClassificationResult:
     """Classify SED Tables made anywhere (this package, a VOU-Blazars file, a user's table).
@@ -100,7 +110,9 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         (fold-ensemble mean), ``p_blazar_std``, ``is_blazar`` (at the model's threshold),
         ``threshold``, ``model``, ``n_points``, ``n_upper_limits``, ``bands``, ``warnings``;
         ``result.seds`` is the `~vo_blazar.sed.SEDCollection` (it follows the rows when the
-        result is sliced).
+        result is sliced). ``meta`` records what answered: ``models`` (per variant used: training
+        date, grid version, threshold, folds, runtime), ``vo_blazar_version`` and ``classified``
+        (UTC); these are written with the table.
     """
     if isinstance(sed_or_seds, SEDCollection):
         seds = sed_or_seds
@@ -148,11 +160,13 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
         elif n_points[i] == 0:
             warnings_[i].append("only upper limits: not classified")
 
+    used: dict[str, dict] = {}   # the models that gave a probability, for the result's provenance
     for name in ("gamma", "nogamma"):
         rows = np.flatnonzero((n_points > 0) & (variant == name))
         if rows.size == 0:
             continue
         ensemble = ensembles.get(name) or get_ensemble(name)
+        used[name] = _model_provenance(ensemble)
         local = np.full(n, -1, np.int64)
         local[rows] = np.arange(rows.size)
         take = local[owner] >= 0
@@ -228,6 +242,10 @@ def classify_sed(sed_or_seds, *, gamma: bool | None = None,
          "bands": np.array(bands, dtype="U64"),
          "warnings": np.array(["; ".join(w) for w in warnings_], dtype=object)})
     result.meta["seds"] = seds  # set after construction: Table(meta=...) would deep-copy every SED
+    # what answered, kept when the table is written (ECSV/VOTable/FITS carry it as metadata)
+    result.meta["vo_blazar_version"] = __version__
+    result.meta["classified"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result.meta["models"] = used
     result["warnings"] = result["warnings"].astype(str)
     result["reliability"] = result["reliability"].astype(str)
     # a label the model cannot stand behind is no label: masked, with the reason in ``reliability``
@@ -267,6 +285,7 @@ def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool |
     -------
     result : `ClassificationResult`
         One row per position, in input order (see `classify_sed`); ``result.seds[i]`` is the SED.
+        ``meta`` adds ``radius``, ``offline`` and the ``registry_version`` the SEDs were built with.
 
     Examples
     --------
@@ -284,4 +303,5 @@ def classify(coord: SkyCoord, *, radius: u.Quantity | None = None, gamma: bool |
     result["dec"] = flat.dec.deg * u.deg
     result.meta["radius"] = seds.meta[0]["radius"]
     result.meta["offline"] = seds.meta[0]["offline"]
+    result.meta["registry_version"] = seds.meta[0].get("registry_version")
     return result

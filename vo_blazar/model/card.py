@@ -238,6 +238,18 @@ class ModelCard(MutableMapping):
         return tuple(float(t) for t in self.raw.get("threshold_per_fold") or ())
 
     @property
+    def created(self) -> str | None:
+        """When the card was written (ISO 8601, UTC), i.e. when the models were trained."""
+        value = self.raw.get("created")
+        return None if value is None else str(value)
+
+    @property
+    def grid_version(self) -> str | None:
+        """Version string of the frequency grid the folds were trained on."""
+        value = self.raw.get("grid_version")
+        return None if value is None else str(value)
+
+    @property
     def grid_size(self) -> int | None:
         """Cells of the grid the folds were trained on."""
         n = self.raw.get("grid_size")

@@ -19,6 +19,7 @@ from astropy.coordinates import SkyCoord
 from astropy.table import Table, vstack
 
 from ..registry.catalogue import Catalogue
+from ..sky.position import check_coordinates, check_radius
 
 __all__ = ["CatalogueAccess", "INDEX_COLUMN"]
 
@@ -51,6 +52,18 @@ class CatalogueAccess(ABC):
         local sky index) override it.
         """
         return self._cones(catalogue, coords, radius)
+
+    # What every access's public cone / bulk checks, defined once: one finite position (or an
+    # array, possibly empty, for bulk) and one positive angle of any size.
+    @staticmethod
+    def _checked_cone(coord, radius) -> tuple[SkyCoord, u.Quantity]:
+        return (check_coordinates(coord, scalar=True, plural="bulk()"),
+                check_radius(radius, maximum=None, optional=False))
+
+    @staticmethod
+    def _checked_bulk(coords, radius) -> tuple[SkyCoord, u.Quantity]:
+        return (check_coordinates(coords, scalar=False, empty=True),
+                check_radius(radius, maximum=None, optional=False))
 
     # The trusted path: ``coord(s)`` an ICRS SkyCoord and ``radius`` an angle, both validated by
     # the caller. An access that validates in ``cone`` overrides these to skip it; the defaults

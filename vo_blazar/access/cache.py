@@ -30,7 +30,6 @@ from ..logger import log
 from ..memory import MemoryCache, sed_memory   # re-exported: their home before the redesign
 from ..registry import load_registry
 from ..registry.catalogue import Catalogue
-from ..sky.position import check_coordinates, check_radius
 from .base import CatalogueAccess
 
 __all__ = ["CachedAccess", "MemoryCache", "clear_cache", "default_cache_dir", "sed_memory",
@@ -187,14 +186,12 @@ class CachedAccess(CatalogueAccess):
     def cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity, *,
              cache: bool | None = None) -> Table:
         """`CatalogueAccess.cone` of the wrapped access, answered from the cache when possible."""
-        coord = check_coordinates(coord, scalar=True, plural="bulk()")
-        return self._cone(catalogue, coord, check_radius(radius, maximum=None, optional=False), cache=cache)
+        return self._cone(catalogue, *self._checked_cone(coord, radius), cache=cache)
 
     def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity, *,
              cache: bool | None = None) -> Table:
         """`CatalogueAccess.bulk` of the wrapped access, answered from the cache when possible."""
-        coords = check_coordinates(coords, scalar=False, empty=True)
-        return self._bulk(catalogue, coords, check_radius(radius, maximum=None, optional=False), cache=cache)
+        return self._bulk(catalogue, *self._checked_bulk(coords, radius), cache=cache)
 
     def _cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity, *,
               cache: bool | None = None) -> Table:

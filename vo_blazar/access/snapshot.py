@@ -21,7 +21,6 @@ from astropy.table import MaskedColumn, Table
 from ..package_data import data_path
 from ..registry.catalogue import Catalogue
 from ..sky.index import SkyIndex
-from ..sky.position import check_coordinates, check_radius
 from .base import INDEX_COLUMN, CatalogueAccess
 from .snapshot_file import SUFFIX, catalogue_columns, read_table, string_columns
 
@@ -108,8 +107,7 @@ class SnapshotAccess(CatalogueAccess):
     # -------------------------------------------------------------------- queries
     def cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity) -> Table:
         """Snapshot rows of ``catalogue`` within ``radius`` of ``coord`` (table order kept)."""
-        coord = check_coordinates(coord, scalar=True, plural="bulk()")
-        return self._cone(catalogue, coord, check_radius(radius, maximum=None, optional=False))
+        return self._cone(catalogue, *self._checked_cone(coord, radius))
 
     def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
         """Rows for many positions at once, with ``_index`` into ``coords``.
@@ -117,8 +115,7 @@ class SnapshotAccess(CatalogueAccess):
         Sorted by ``_index`` then by snapshot order, so ``bulk(...)[_index == i]`` equals
         ``cone(..., coords[i], ...)``.
         """
-        coords = check_coordinates(coords, scalar=False, empty=True)
-        return self._bulk(catalogue, coords, check_radius(radius, maximum=None, optional=False))
+        return self._bulk(catalogue, *self._checked_bulk(coords, radius))
 
     def _cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity) -> Table:
         table, index = self._load(catalogue)

@@ -41,7 +41,6 @@ from ..exceptions import (InputValueError, RateLimitError, ResponseFormatError, 
                           ServiceTimeoutError)
 from ..logger import log
 from ..registry.catalogue import Catalogue
-from ..sky.position import check_coordinates, check_radius
 from .base import INDEX_COLUMN, CatalogueAccess
 from .http import RetryingSession, parse_retry_after, thread_session
 from .snapshot import SnapshotAccess
@@ -111,8 +110,7 @@ class VOAccess(CatalogueAccess):
         vo_blazar.exceptions.ServiceTimeoutError, RateLimitError, ResponseFormatError, ServiceError
             When the service fails; the message names the catalogue, URL and reason.
         """
-        coord = check_coordinates(coord, scalar=True, plural="bulk()")
-        return self._cone(catalogue, coord, check_radius(radius, maximum=None, optional=False))
+        return self._cone(catalogue, *self._checked_cone(coord, radius))
 
     def bulk(self, catalogue: Catalogue, coords: SkyCoord, radius: u.Quantity) -> Table:
         """Rows for many positions, with an ``_index`` column pointing into ``coords``.
@@ -120,8 +118,7 @@ class VOAccess(CatalogueAccess):
         Uses a TAP upload or CDS XMatch when the registry entry says the service supports it,
         otherwise one cone per position.
         """
-        coords = check_coordinates(coords, scalar=False, empty=True)
-        return self._bulk(catalogue, coords, check_radius(radius, maximum=None, optional=False))
+        return self._bulk(catalogue, *self._checked_bulk(coords, radius))
 
     def _cone(self, catalogue: Catalogue, coord: SkyCoord, radius: u.Quantity) -> Table:
         if catalogue.access.kind == "packaged":

@@ -29,7 +29,7 @@ from urllib3.util.retry import Retry
 from ..config import conf
 from ..logger import log
 
-__all__ = ["RetryingSession", "RetryPolicy", "thread_session", "parse_retry_after", "RETRY_STATUS"]
+__all__ = ["RetryingSession", "RetryPolicy", "backoff", "thread_session", "parse_retry_after", "RETRY_STATUS"]
 
 #: HTTP statuses that are worth retrying: rate limiting and transient server trouble.
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -56,6 +56,12 @@ def parse_retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def backoff(first: float, retries_done: int) -> float:
+    """The wait before the next attempt: ``first`` after the first failure, doubled after each
+    further one (0 before any failure)."""
+    return first * 2 ** (retries_done - 1) if retries_done else 0.0
 
 
 class RetryPolicy(Retry):
@@ -88,8 +94,7 @@ class RetryPolicy(Retry):
 
     def get_backoff_time(self) -> float:
         """``first_backoff * 2 ** (retries so far - 1)``: the wait before the next attempt."""
-        done = len(self.history)
-        return self.first_backoff * 2 ** (done - 1) if done else 0.0
+        return backoff(self.first_backoff, len(self.history))
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):
         if response is not None and response.status == 429:
@@ -197,7 +202,7 @@ class RetryingSession(requests.Session):
                 # urllib3 retried what it saw; a body that times out is retried here
                 if self.attempts > retries:
                     raise err.timeout from err.__cause__
-                wait = delay * 2 ** (self.attempts - 1)
+                wait = backoff(delay, self.attempts)
                 log.debug("%s %s: %s; retry %d/%d in %.2f s", method, url, err.timeout,
                           self.attempts, retries, wait)
                 time.sleep(wait)

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..exceptions import ModelError
 from ..jsonfile import read_json
+from .card import ModelCard
 
 __all__ = ["OnnxFolds", "KerasFolds", "load_onnx_folds", "read_manifest", "session_options",
            "onnxruntime_available", "keras_available", "INTRA_OP_THREADS", "MANIFEST_NAME", "MANIFEST_FORMAT", "ONNX_NAME", "RUNTIMES",
@@ -76,10 +77,10 @@ def read_manifest(directory: str | Path) -> dict[str, Any] | None:
     return manifest
 
 
-def _check_fresh(manifest: dict[str, Any], card: dict[str, Any], path: Path) -> None:
+def _check_fresh(manifest: dict[str, Any], card: ModelCard, path: Path) -> None:
     """The export must come from exactly the fold files the model card lists."""
     exported = [(w["file"], w["sha256"]) for w in manifest["source_weights"]]
-    listed = [(w["file"], w.get("sha256")) for w in card["weights"]]
+    listed = [(w.file, w.sha256) for w in card.weights]
     if exported != listed:
         raise StaleExportError(f"ONNX export {path} was made from other fold files than the model card "
                                f"lists (re-export after training: {EXPORT_COMMAND})")
@@ -223,7 +224,7 @@ def session_options():
     return options
 
 
-def load_onnx_folds(directory: str | Path, card: dict[str, Any], manifest: dict[str, Any],
+def load_onnx_folds(directory: str | Path, card: ModelCard, manifest: dict[str, Any],
                     grid_shape: tuple[int, ...]) -> OnnxFolds:
     """Check and load a folder's ONNX export.
 
@@ -247,7 +248,7 @@ def load_onnx_folds(directory: str | Path, card: dict[str, Any], manifest: dict[
     if tuple(manifest["input_shape"]) != tuple(grid_shape):
         raise ModelError(f"exported model file {path} expects input {tuple(manifest['input_shape'])}, "
                          f"grid gives {tuple(grid_shape)}")
-    if int(manifest["n_folds"]) != len(card["weights"]) or len(manifest["seen_cells"]) != grid_shape[0]:
+    if int(manifest["n_folds"]) != len(card.weights) or len(manifest["seen_cells"]) != grid_shape[0]:
         raise ModelError(f"ONNX export manifest {directory / MANIFEST_NAME} disagrees with the model card "
                          f"({manifest['n_folds']} folds, {len(manifest['seen_cells'])} cells)")
     import onnxruntime as ort
